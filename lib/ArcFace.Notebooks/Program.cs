@@ -1,0 +1,3 @@
+using ArcFace.Notebooks;
+
+return await Cli.Main(args);

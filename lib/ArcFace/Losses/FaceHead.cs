@@ -1,0 +1,27 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ArcFace.Losses;
+
+/// <summary>
+/// What a head computes for a batch. <see cref="Logits"/> are over the classes the head scored this step (all of them,
+/// or Partial FC's sample) and <see cref="Labels"/> index into those columns.
+/// </summary>
+/// <param name="Loss">Scalar training loss (cross-entropy plus any regulariser).</param>
+/// <param name="Logits">B × C' scaled logits fed to the cross-entropy.</param>
+/// <param name="Labels">B target columns of <see cref="Logits"/>.</param>
+/// <param name="TargetCos">B cosines between each embedding and its class centre (before any margin), for monitoring.</param>
+public sealed record HeadOutput(Tensor Loss, Tensor Logits, Tensor Labels, Tensor TargetCos);
+
+/// <summary>
+/// A classification head for face recognition: owns the class centres and turns (embeddings B × D, labels B) into a
+/// loss. Every head of the paper (Softmax, Norm-Softmax, the margin family, sub-center, Partial FC) derives from it.
+/// </summary>
+public abstract class FaceHead(string name) : nn.Module<Tensor, Tensor, HeadOutput>(name)
+{
+    /// <summary>Number of identities.</summary>
+    public abstract int Classes { get; }
+
+    /// <summary>Embedding dimension.</summary>
+    public abstract int EmbeddingSize { get; }
+}

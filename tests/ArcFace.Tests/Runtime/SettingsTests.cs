@@ -1,0 +1,94 @@
+using ArcFace.Runtime;
+
+namespace ArcFace.Tests.Runtime;
+
+public class SettingsTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("settings").FullName;
+    static readonly Dictionary<string, string?> NoEnvironment = new();
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    string Write(string json)
+    {
+        string path = Path.Combine(dir, "environment.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void ReadsAGoodFileAndResolvesPathsAgainstItsFolder()
+    {
+        var s = Settings.Load(Write("""
+            { "device": "cpu", "threads": 2, "profile": "full", "seed": 7, "output": "runs",
+              "data": { "root": "faces", "verification": "/abs/bins" } }
+            """), NoEnvironment);
+        Assert.Equal(DevicePolicy.Cpu, s.Device);
+        Assert.Equal(2, s.Threads);
+        Assert.Same(RunProfile.Full, s.Profile);
+        Assert.Equal(112, s.Profile.InputSize);
+        Assert.Equal(7, s.Seed);
+        Assert.Equal(Path.Combine(dir, "runs"), s.Output);
+        Assert.Equal(Path.Combine(dir, "faces"), s.Data.Root);
+        Assert.Equal("/abs/bins", s.Data.Verification);
+        Assert.Null(s.Data.Train);
+    }
+
+    [Fact]
+    public void TheRepositoryFileIsValid()
+    {
+        string repoFile = Path.Combine(AppContext.BaseDirectory, "../../../../../environment.json");
+        var s = Settings.Load(repoFile, NoEnvironment);
+        Assert.Equal(ProfileName.Smoke, s.Profile.Name);
+    }
+
+    [Fact]
+    public void ABadValueNamesTheKeyAndTheAllowedValues()
+    {
+        var e = Assert.Throws<SettingsException>(() => Settings.Load(Write("""{ "device": "gpu" }"""), NoEnvironment));
+        Assert.Contains("'device'", e.Message);
+        Assert.Contains("'gpu'", e.Message);
+        Assert.Contains("auto, cpu, cuda", e.Message);
+
+        e = Assert.Throws<SettingsException>(() => Settings.Load(Write("""{ "threads": -1 }"""), NoEnvironment));
+        Assert.Contains("'threads'", e.Message);
+    }
+
+    [Fact]
+    public void AnUnknownKeyIsAnError()
+    {
+        var e = Assert.Throws<SettingsException>(() => Settings.Load(Write("""{ "devcie": "cpu" }"""), NoEnvironment));
+        Assert.Contains("unknown key 'devcie'", e.Message);
+        Assert.Contains("device", e.Message);
+
+        e = Assert.Throws<SettingsException>(() => Settings.Load(Write("""{ "data": { "lfw": "x" } }"""), NoEnvironment));
+        Assert.Contains("unknown key 'lfw'", e.Message);
+    }
+
+    [Fact]
+    public void EnvironmentVariablesOverrideKeys()
+    {
+        string path = Write("""{ "device": "cpu", "profile": "smoke", "seed": 1 }""");
+        var s = Settings.Load(path, new Dictionary<string, string?>
+        {
+            ["ARCFACE_PROFILE"] = "full", ["ARCFACE_SEED"] = "99", ["TORCH_LIB_DIR"] = "/opt/torch/lib", ["ARCFACE_DATA_TRAIN"] = "/data/ms1m",
+        });
+        Assert.Equal(ProfileName.Full, s.Profile.Name);
+        Assert.Equal(99, s.Seed);
+        Assert.Equal(DevicePolicy.Cpu, s.Device);
+        Assert.Equal("/opt/torch/lib", s.LibTorchDir);
+        Assert.Equal("/data/ms1m", s.Data.Train);
+
+        var e = Assert.Throws<SettingsException>(() => Settings.Load(path, new Dictionary<string, string?> { ["ARCFACE_PROFILE"] = "huge" }));
+        Assert.Contains("ARCFACE_PROFILE", e.Message);
+        Assert.Contains("smoke, full", e.Message);
+    }
+
+    [Fact]
+    public void MalformedJsonNamesTheFile()
+    {
+        string path = Write("{ \"device\": ");
+        var e = Assert.Throws<SettingsException>(() => Settings.Load(path, NoEnvironment));
+        Assert.Contains(path, e.Message);
+    }
+}
