@@ -51,6 +51,8 @@ public static class TorchRuntime
 
     static bool LoadNative(DevicePolicy policy)
     {
+        // Asked first: on failure TorchSharp's own loader blames a missing package and copies ~480 MB of natives.
+        if (LoaderDiagnosis() is { } diagnosis) throw new TorchLoadException($"libtorch could not be loaded. {diagnosis}");
         try
         {
             if (policy != DevicePolicy.Cpu)
@@ -68,18 +70,18 @@ public static class TorchRuntime
 
     /// <summary>
     /// The dynamic loader's own message for libLibTorchSharp.so (TorchSharp's message blames a missing package even
-    /// when the cause is a symbol version), or null where it loads.
+    /// when the cause is a symbol version), or null where it loads. Without a path, the copy beside the app is tried.
     /// </summary>
-    public static string? LoaderDiagnosis()
+    public static string? LoaderDiagnosis(string? libraryPath = null)
     {
-        var candidates = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(torch).Assembly.Location)! }
+        var candidates = libraryPath is not null ? [libraryPath] : new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(torch).Assembly.Location)! }
             .SelectMany(d => new[] { Path.Combine(d, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"), Path.Combine(d, "libLibTorchSharp.so") })
             .Where(File.Exists).ToList();
         if (candidates.Count == 0) return "libLibTorchSharp.so is not beside the application (was the TorchSharp package restored?).";
         foreach (var path in candidates)
         {
             try { NativeLibrary.Free(NativeLibrary.Load(path)); }
-            catch (DllNotFoundException e) { return $"The dynamic loader says: {e.Message}"; }
+            catch (DllNotFoundException e) { return $"The dynamic loader says: {e.Message.Trim()}"; }
         }
         return null;
     }

@@ -9,11 +9,12 @@ public class ElfPatcherTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
+    internal static string NuGetPackages() => Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     static string ShippedLibrary()
     {
-        string path = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(
-            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
-            "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        string path = Path.Combine(NuGetPackages(), "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         Assert.True(File.Exists(path), $"TorchSharp's shipped library not found at {path}");
         return path;
     }

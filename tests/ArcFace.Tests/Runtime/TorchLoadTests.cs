@@ -23,6 +23,24 @@ public class TorchLoadTests
     }
 
     [Fact]
+    public void AnUnpatchedLibraryIsDiagnosedWithTheLoadersOwnMessage()
+    {
+        TestRuntime.EnsureLoaded();
+        if (ArcFace.ElfPatch.ElfVersionPatcher.SystemLibStdCxxDefines("GLIBCXX_3.4.32")) return; // nothing to diagnose on GCC 13+ systems
+        string dir = Directory.CreateTempSubdirectory("unpatched").FullName;
+        try
+        {
+            string copy = Path.Combine(dir, "libLibTorchSharp.so");
+            File.Copy(Path.Combine(ElfPatcherTests.NuGetPackages(), "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"), copy);
+            string? message = TorchRuntime.LoaderDiagnosis(copy);
+            Assert.NotNull(message);
+            Assert.Contains("GLIBCXX_3.4.32", message);
+            Assert.Contains(copy, message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void RuntimeReportsCpuBackendAndTheLoadedFolder()
     {
         var info = TestRuntime.EnsureLoaded();
