@@ -104,8 +104,7 @@ public sealed record Margin(double M1 = 1, double M2 = 0, double M3 = 0, double 
     public Tensor TargetLogit(Tensor cos)
     {
         if (IsIdentity) return cos;
-        var sin = (1 - cos * cos).clamp_min(SinSquaredFloor).sqrt();
-        var theta = atan2(sin, cos);
+        var theta = Angle(cos);
         var f = (M1 == 1 ? theta : theta * M1);
         f = M2 == 0 ? f.cos() : (f + M2).cos();
         if (M3 != 0) f = f - M3;
@@ -117,6 +116,9 @@ public sealed record Margin(double M1 = 1, double M2 = 0, double M3 = 0, double 
         };
         return Gradient == GradientMode.StraightThrough ? cos + (f - cos).detach() : f;
     }
+
+    /// <summary>θ = arccos c as atan2(√max(1 − c², ε), c): finite value and gradient at c = ±1 (and just past).</summary>
+    internal static Tensor Angle(Tensor cos) => atan2((1 - cos * cos).clamp_min(SinSquaredFloor).sqrt(), cos);
 
     /// <summary>A short name as the paper's tables write it, e.g. "ArcFace (0.5)", "CM1 (1, 0.3, 0.2)".</summary>
     public string Label
