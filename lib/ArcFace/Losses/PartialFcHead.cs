@@ -14,7 +14,7 @@ public sealed class PartialFcHead : FaceHead
 #pragma warning disable IDE1006 // registered under the PyTorch name
     readonly Parameter weight;
 #pragma warning restore IDE1006
-    readonly Generator generator;
+    Generator generator;
 
     /// <summary>Creates the head with centres from N(0, 0.01); <paramref name="seed"/> drives the negative sampling.</summary>
     public PartialFcHead(int classes, int embeddingSize, Margin margin, double sampleRate, long seed) : base(nameof(PartialFcHead))
@@ -44,6 +44,13 @@ public sealed class PartialFcHead : FaceHead
 
     /// <summary>Classes scored per step: ⌊rate·C⌋, or more when the batch holds more distinct classes.</summary>
     public int SampleCount => (int)(SampleRate * Classes);
+
+    /// <summary>Restarts the negative sampling from <paramref name="seed"/>: the next steps draw the same samples again.</summary>
+    public void Reseed(long seed)
+    {
+        generator.Dispose();
+        generator = new Generator((ulong)seed);
+    }
 
     public override HeadOutput forward(Tensor embeddings, Tensor labels)
     {
