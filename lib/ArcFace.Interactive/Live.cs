@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using ArcFace.Training;
 using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.Formatting;
 using Plotly.NET;
 
@@ -28,7 +29,8 @@ public sealed class LiveProgress(string title, TimeSpan every) : IProgress<StepR
 {
     readonly List<StepReport> history = [];
     readonly Stopwatch sinceShown = new();
-    DisplayedValue? display;
+    readonly string displayId = Guid.NewGuid().ToString("N");
+    bool shown;
 
     /// <summary>Every report received, in order.</summary>
     public IReadOnlyList<StepReport> History => history;
@@ -49,12 +51,16 @@ public sealed class LiveProgress(string title, TimeSpan every) : IProgress<StepR
     /// <summary>The training curves of the reports so far.</summary>
     public GenericChart Chart() => Charts.Training(history, title);
 
+    // Events published directly: DisplayedValue.Update (1.0.0-beta.26120.1) sends another id than Display did.
     void Show(ProgressView view)
     {
-        if (KernelInvocationContext.Current is null) { Console.WriteLine(view.ToText()); return; }
+        if (KernelInvocationContext.Current is not { } context) { Console.WriteLine(view.ToText()); return; }
+        context.CancellationToken.ThrowIfCancellationRequested();   // a Jupyter interrupt stops training here
         NotebookFormatters.Register();
-        if (display is null) display = view.Display(HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-        else display.Update(view);
+        var formatted = FormattedValue.CreateManyFromObject(view, HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+        context.Publish(shown ? new DisplayedValueUpdated(view, displayId, context.Command, formatted)
+                              : new DisplayedValueProduced(view, context.Command, formatted, displayId));
+        shown = true;
     }
 }
 
@@ -69,7 +75,7 @@ public sealed record ProgressView(string Title, IReadOnlyList<StepReport> Histor
 
     /// <summary>One line, e.g. for a console.</summary>
     public string ToText() => string.Create(CultureInfo.InvariantCulture,
-        $"{Title}  step {Last.Step}/{Last.TotalSteps} ({Fraction:P0})  epoch {Last.Epoch}  loss {Last.Loss:F4}  acc {Last.Accuracy:P1}  " +
+        $"{Title}  step {Last.Step}/{Last.TotalSteps} ({Fraction * 100:F0}%)  epoch {Last.Epoch}  loss {Last.Loss:F4}  acc {Last.Accuracy * 100:F1}%  " +
         $"angle {Last.MeanTargetAngleDegrees:F1}°  lr {Last.LearningRate:G4}  {Last.ImagesPerSecond:F0} img/s");
 
     /// <summary>The HTML view: no script, so it renders the same in Jupyter, the runner's report and GitHub.</summary>
@@ -80,7 +86,7 @@ public sealed record ProgressView(string Title, IReadOnlyList<StepReport> Histor
             <div class="arcface-progress" style="font-family: sans-serif; font-size: 13px; max-width: 720px;">
             <div><b>{WebUtility.HtmlEncode(Title)}</b> — step {Last.Step}/{Last.TotalSteps}, epoch {Last.Epoch}</div>
             <div style="background: #e5e7eb; border-radius: 4px; height: 12px; margin: 4px 0;"><div style="background: #2563eb; width: {Fraction * 100:F1}%; height: 12px; border-radius: 4px;"></div></div>
-            <div>loss <b>{Last.Loss:F4}</b> · train acc <b>{Last.Accuracy:P1}</b> · target angle <b>{Last.MeanTargetAngleDegrees:F1}°</b> · lr {Last.LearningRate:G4} · {Last.ImagesPerSecond:F0} img/s</div>
+            <div>loss <b>{Last.Loss:F4}</b> · train acc <b>{Last.Accuracy * 100:F1}%</b> · target angle <b>{Last.MeanTargetAngleDegrees:F1}°</b> · lr {Last.LearningRate:G4} · {Last.ImagesPerSecond:F0} img/s</div>
             <div style="display: flex; gap: 16px; margin-top: 4px;">
             """);
         html.Append(Sparkline("loss", History.Select(r => r.Loss).ToList(), "#dc2626"));

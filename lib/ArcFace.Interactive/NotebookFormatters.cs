@@ -67,10 +67,12 @@ public static class NotebookFormatters
         {
             // Deedle's own text layout (row keys, column keys, missing values as N/A, elision), as cells.
             string[][] grid = ((dynamic)frameOrSeries).FormatStrings(MaxRows / 2, MaxRows / 2, MaxColumns / 2, MaxColumns / 2, false);
+            // The second column holds Deedle's "->" between row keys and values: not a column of the table.
+            int separator = grid.Skip(1).All(row => row.Length > 1 && row[1] == "->") ? 1 : -1;
             for (int r = 0; r < grid.Length; r++)
             {
                 html.Append("<tr>");
-                foreach (var (cell, c) in grid[r].Select((cell, c) => (cell, c)))
+                foreach (var (cell, c) in grid[r].Select((cell, c) => (cell, c)).Where(p => p.c != separator))
                     html.Append(r == 0 || c == 0 ? $"<th>{enc(cell)}</th>" : $"<td>{enc(cell)}</td>");
                 html.Append("</tr>");
             }
