@@ -79,13 +79,13 @@ public static class HtmlReport
     {
         switch ((string?)output["output_type"])
         {
-            case "stream": return $"<div class=\"output\"><pre>{Enc((string?)output["text"] ?? "")}</pre></div>";
+            case "stream": return $"<div class=\"output\"><pre>{Enc(Ipynb.Text(output["text"]))}</pre></div>";
             case "error":
                 var lines = (output["traceback"] as JsonArray ?? []).Select(l => (string?)l);
                 return $"<div class=\"output error\"><pre>{Enc($"{output["ename"]}: {output["evalue"]}\n{string.Join("\n", lines)}")}</pre></div>";
             default:
                 var data = output["data"] as JsonObject ?? [];
-                string? text(string mime) => data[mime] switch { JsonArray a => string.Concat(a.Select(l => (string?)l)), JsonValue v => (string?)v, _ => null };
+                string? text(string mime) => data[mime] is { } node ? Ipynb.Text(node) : null;
                 string body = text("text/html") is { } h ? PlotlyJs.Strip(h)
                     : text("image/svg+xml") is { } svg ? svg
                     : text("image/png") is { } png ? $"<img src=\"data:image/png;base64,{png.Trim()}\">"

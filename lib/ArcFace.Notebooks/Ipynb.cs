@@ -34,7 +34,10 @@ public sealed class Ipynb
     }
 
     /// <summary>A cell's source text (Jupyter stores a string or a list of lines).</summary>
-    public static string Source(JsonObject cell) => cell["source"] switch
+    public static string Source(JsonObject cell) => Text(cell["source"]);
+
+    /// <summary>A multiline string of nbformat: a string or a list of lines.</summary>
+    public static string Text(JsonNode? node) => node switch
     {
         JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
         JsonValue v => (string?)v ?? "",
@@ -58,6 +61,6 @@ public sealed class Ipynb
     public void Save(string path)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions(Jupyter.WireMessage.Json) { WriteIndented = true }) + "\n");
     }
 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ArcFace.Notebooks.Jupyter;
@@ -12,6 +14,9 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
 {
     public const string ProtocolVersion = "5.3";
     static readonly byte[] Delimiter = "<IDS|MSG>"u8.ToArray();
+
+    /// <summary>JSON as Jupyter writes it: HTML and '+' unescaped (outputs are HTML; escaping only grows them).</summary>
+    public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public string Type => (string?)Header["msg_type"] ?? "";
 
@@ -44,7 +49,7 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
     /// <summary>The frames to send, signed with <paramref name="key"/>.</summary>
     public List<byte[]> ToFrames(byte[] key, IReadOnlyList<byte[]>? topic = null)
     {
-        var parts = new[] { Header, ParentHeader, Metadata, Content }.Select(p => Encoding.UTF8.GetBytes(p.ToJsonString())).ToArray();
+        var parts = new[] { Header, ParentHeader, Metadata, Content }.Select(p => Encoding.UTF8.GetBytes(p.ToJsonString(Json))).ToArray();
         var frames = new List<byte[]>(topic ?? Identities) { Delimiter, Encoding.ASCII.GetBytes(key.Length > 0 ? Sign(key, parts) : "") };
         frames.AddRange(parts);
         return frames;
