@@ -3,6 +3,11 @@
 # one closing line "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The kernel test drives our Jupyter kernel with Debian's jupyter-nbconvert and jupyter-client (CI starts bare, as root).
+if ! command -v jupyter-nbconvert >/dev/null; then
+  SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends jupyter-nbconvert python3-jupyter-client jupyter-client >/dev/null
+fi
 results=$(mktemp -d)
 dotnet test ArcFace.Notebooks.sln -c Release --logger "trx" --results-directory "$results" "$@" | tee "$results/log.txt"
 status=${PIPESTATUS[0]}

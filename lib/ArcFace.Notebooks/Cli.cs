@@ -1,3 +1,4 @@
+using ArcFace.Notebooks.Jupyter;
 using ArcFace.Runtime;
 
 namespace ArcFace.Notebooks;
@@ -7,9 +8,18 @@ public static class Cli
 {
     const string Usage = """
         usage: ArcFace.Notebooks <command> [options]
-          doctor                 backend, libtorch, device, threads, settings, and a timed ArcFace-head step
+          doctor                       backend, libtorch, device, threads, settings, and a timed ArcFace-head step
+          run [notebook.ipynb ...]     run notebooks (default: every notebooks/*.ipynb, in name order), write the executed
+                                       notebooks and an HTML report; stops at the first failing cell (exit code 1)
+              --profile smoke|full     run profile (sets ARCFACE_PROFILE for the notebooks)
+              --output <dir>           output folder (default: 'output' of environment.json)
+          kernel -f <connection.json>  serve as a Jupyter kernel (started by Jupyter through the kernelspec)
+          kernel install [--dir <jupyter data dir>] [--name <kernel name>]
+                                       write the kernelspec (default: the user's Jupyter data folder)
         options: --env <environment.json>
         """;
+
+    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--dir", "--name", "-f"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -17,20 +27,71 @@ public static class Cli
         string? envPath = Option(args, "--env");
         try
         {
+            if (envPath is not null) Environment.SetEnvironmentVariable("ARCFACE_ENV", Path.GetFullPath(envPath));
             return command switch
             {
                 "doctor" => Doctor.Run(Settings.Load(envPath)),
+                "run" => await Run(args),
+                "kernel" when args.ElementAtOrDefault(1) == "install" => Install(args, envPath),
+                "kernel" when Option(args, "-f") is { } file => await Kernel(file),
                 _ => Fail(Usage),
             };
         }
         catch (SettingsException e) { return Fail($"error: {e.Message}"); }
         catch (TorchLoadException e) { return Fail($"error: {e.Message}"); }
+        catch (FormatException e) { return Fail($"error: {e.Message}"); }
+    }
+
+    static async Task<int> Run(string[] args)
+    {
+        // The notebooks read the same settings through Env.Load(): options travel as environment overrides.
+        if (Option(args, "--profile") is { } profile) Environment.SetEnvironmentVariable("ARCFACE_PROFILE", profile);
+        if (Option(args, "--output") is { } output) Environment.SetEnvironmentVariable("ARCFACE_OUTPUT", Path.GetFullPath(output));
+        var settings = Settings.Load();
+        if (settings.Source is { } source) Environment.SetEnvironmentVariable("ARCFACE_ENV", source);
+        var notebooks = Positional(args.Skip(1).ToArray()).Select(Path.GetFullPath).ToList();
+        if (notebooks.Count == 0)
+        {
+            string folder = Path.Combine(settings.Source is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(settings.Source)!, "notebooks");
+            notebooks = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.ipynb").Order(StringComparer.Ordinal).ToList() : [];
+            if (notebooks.Count == 0) return Fail($"error: no notebooks given and none in {folder}.");
+        }
+        if (notebooks.FirstOrDefault(n => !File.Exists(n)) is { } missing) return Fail($"error: {missing}: notebook not found.");
+        var info = TorchRuntime.Initialize(settings);
+        Console.WriteLine($"profile {settings.Profile.Name.ToString().ToLowerInvariant()}, device {info.Device.type.ToString().ToLowerInvariant()}, " +
+            $"{info.Threads} threads, output {settings.Output}");
+        return await Runner.RunAsync(notebooks, settings.Output, Console.Out);
+    }
+
+    static int Install(string[] args, string? envPath)
+    {
+        string dir = Option(args, "--dir") is { } d ? Path.GetFullPath(d) : KernelSpec.UserDataDir;
+        string path = KernelSpec.Install(dir, Option(args, "--name") ?? Ipynb.KernelName, envPath);
+        Console.WriteLine($"kernelspec written: {path}");
+        return 0;
+    }
+
+    static async Task<int> Kernel(string connectionFile)
+    {
+        var connection = ConnectionInfo.Load(connectionFile, Console.Error);
+        TorchRuntime.Initialize(Settings.Load());
+        using var kernel = new JupyterKernel(connection, Console.Error);
+        return await kernel.RunAsync();
     }
 
     internal static string? Option(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    static IEnumerable<string> Positional(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (ValueOptions.Contains(args[i])) { i++; continue; }
+            if (!args[i].StartsWith("--")) yield return args[i];
+        }
     }
 
     static int Fail(string message)

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ArcFace.Notebooks;
+
+/// <summary>How one notebook went.</summary>
+/// <param name="Failure">"cell N: error" where a cell failed, else null.</param>
+public sealed record NotebookRun(string Name, string Title, string Source, string Executed, string Page, int CodeCells, double Seconds, string? Failure);
+
+/// <summary>
+/// The main job: runs notebooks cell by cell, a fresh kernel each, and writes the executed notebooks
+/// (<c>output/notebooks/</c>) and a static HTML report (<c>output/report/index.html</c>). Stops at the first failing cell.
+/// </summary>
+public static class Runner
+{
+    /// <summary>Runs <paramref name="notebooks"/> in order; 0 when all pass, 1 at the first failing cell.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> notebooks, string output, TextWriter log)
+    {
+        var runs = new List<NotebookRun>();
+        foreach (var path in notebooks)
+        {
+            var run = await RunNotebookAsync(Ipynb.Load(path), output, log);
+            runs.Add(run);
+            HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList());
+            if (run.Failure is not null)
+            {
+                log.WriteLine($"error: {path}: {run.Failure}");
+                log.WriteLine($"report: {Path.Combine(output, "report", "index.html")}");
+                return 1;
+            }
+        }
+        log.WriteLine($"{runs.Count} notebooks passed in {runs.Sum(r => r.Seconds):F1} s; report: {Path.Combine(output, "report", "index.html")}");
+        return 0;
+    }
+
+    static async Task<NotebookRun> RunNotebookAsync(Ipynb notebook, string output, TextWriter log)
+    {
+        log.WriteLine($"== {notebook.Path}");
+        string cwd = Directory.GetCurrentDirectory();
+        var total = Stopwatch.StartNew();
+        string? failure = null;
+        int count = 0;
+        Directory.SetCurrentDirectory(Path.GetDirectoryName(Path.GetFullPath(notebook.Path))!);   // as Jupyter starts kernels
+        try
+        {
+            using var session = await NotebookSession.StartAsync();
+            var cells = notebook.Cells;
+            for (int i = 0; i < cells.Count && failure is null; i++)
+            {
+                var cell = cells[i];
+                if ((string?)cell["cell_type"] != "code") continue;
+                cell["outputs"] = new JsonArray();
+                cell["execution_count"] = null;
+                string code = Ipynb.Source(cell);
+                if (string.IsNullOrWhiteSpace(code)) continue;
+                var outputs = new CellOutputs(log) { ExecutionCount = ++count };
+                var started = DateTimeOffset.UtcNow;
+                var watch = Stopwatch.StartNew();
+                var error = Ipynb.Language(cell) is "csharp" or "C#"
+                    ? await session.ExecuteAsync(code, outputs)
+                    : Unsupported(Ipynb.Language(cell), outputs);
+                cell["outputs"] = outputs.Outputs;
+                cell["execution_count"] = count;
+                SetTiming(cell, started, DateTimeOffset.UtcNow);
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   cell {i + 1}: {watch.Elapsed.TotalSeconds:F2} s{(error is null ? "" : " FAILED")}"));
+                if (error is not null) failure = $"cell {i + 1} failed: {error.Name}: {error.Value}";
+            }
+        }
+        finally { Directory.SetCurrentDirectory(cwd); }
+        notebook.SetKernelSpec();
+        string executed = Path.Combine(output, "notebooks", notebook.Name + ".ipynb");
+        notebook.Save(executed);
+        string page = Path.Combine(output, "report", notebook.Name + ".html");
+        var run = new NotebookRun(notebook.Name, HtmlReport.Title(notebook), notebook.Path, executed, page, count, total.Elapsed.TotalSeconds, failure);
+        HtmlReport.WritePage(page, notebook, run);
+        return run;
+    }
+
+    static CellError Unsupported(string language, IOutputSink outputs)
+    {
+        var error = new CellError("UnsupportedLanguage", $"this host runs C# cells only; the cell's kernel is '{language}'", []);
+        outputs.Error(error);
+        return error;
+    }
+
+    // JupyterLab's "record timing" fields, so Jupyter shows the times too.
+    static void SetTiming(JsonObject cell, DateTimeOffset started, DateTimeOffset ended)
+    {
+        var metadata = cell["metadata"] as JsonObject ?? new JsonObject();
+        cell["metadata"] = metadata;
+        metadata["execution"] = new JsonObject
+        {
+            ["shell.execute_reply.started"] = started.ToString("o", CultureInfo.InvariantCulture),
+            ["shell.execute_reply"] = ended.ToString("o", CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>The seconds a cell took, from its timing metadata, or null.</summary>
+    public static double? Seconds(JsonObject cell) =>
+        DateTimeOffset.TryParse((string?)cell["metadata"]?["execution"]?["shell.execute_reply.started"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var a) &&
+        DateTimeOffset.TryParse((string?)cell["metadata"]?["execution"]?["shell.execute_reply"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var b)
+            ? (b - a).TotalSeconds : null;
+}

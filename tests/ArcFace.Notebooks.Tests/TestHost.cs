@@ -1,0 +1,34 @@
+using ArcFace.Runtime;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]   // the runner sets the current folder per notebook
+
+namespace ArcFace.Notebooks.Tests;
+
+/// <summary>libtorch loaded once on the CPU; paths of the test notebooks and the built host.</summary>
+public static class TestHost
+{
+    static readonly Lazy<RuntimeInfo> info = new(() => TorchRuntime.Initialize(Settings.Default(AppContext.BaseDirectory) with { Device = DevicePolicy.Cpu }));
+
+    public static RuntimeInfo EnsureLoaded() => info.Value;
+
+    public static string Notebook(string name) => Path.Combine(AppContext.BaseDirectory, "Notebooks", name);
+
+    public static string TempDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "arcface-notebooks-tests", Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>The host's own build output (bin/&lt;configuration&gt;/net10.0/ArcFace.Notebooks.dll beside its project).</summary>
+    public static string HostDll
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            string configuration = dir.Parent!.Name;   // bin/<configuration>/net10.0/
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ArcFace.Notebooks.sln"))) dir = dir.Parent;
+            return Path.Combine(dir!.FullName, "lib", "ArcFace.Notebooks", "bin", configuration, "net10.0", "ArcFace.Notebooks.dll");
+        }
+    }
+}
