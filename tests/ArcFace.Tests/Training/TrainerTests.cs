@@ -1,0 +1,166 @@
+using ArcFace.Backbones;
+using ArcFace.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ArcFace.Tests.Training;
+
+public class TrainerTests
+{
+    // 48 images of 16×16, 6 identities, batch 8: 6 steps per epoch, 12 in two epochs.
+    static readonly RandomFaces Data = new(48, 6, 16);
+
+    // Width 0.25 (16–128 channels): with 8-channel convolutions libtorch 2.10's CPU conv backward returned different
+    // gradients from run to run on 2 threads (NaN at times), which no trainer can make repeatable.
+    static IResNet Net(int seed)
+    {
+        torch.manual_seed(seed);
+        return IResNet.Create("r18", embeddingSize: 16, inputSize: 16, widthMultiplier: 0.25);
+    }
+
+    static TrainingOptions Options(string? folder = null) => new(LearningRate: 0.05, Epochs: 2, BatchSize: 8, Seed: 42,
+        ReportEvery: 1, CheckpointFolder: folder, Device: CPU);
+
+    static string NewFolder() => Path.Combine(Path.GetTempPath(), $"trainer-{Guid.NewGuid():N}");
+
+    [Fact]
+    public void ResumedRunContinuesTheLossTrajectoryExactly()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            using var netA = Net(1);
+            var uninterrupted = new Trainer(netA, new CosineHead(6, 16), Options()).Fit(Data);
+            Assert.Equal(12, uninterrupted.History.Count);
+            Assert.All(uninterrupted.History, r => Assert.InRange(r.Loss, 0.01, 20));
+
+            // Stopped after step 5 (mid-epoch 1). Checkpoints are due every 2 steps (step 4's is kept once step 5's loss
+            // is finite); the cancellation writes step 5's.
+            using var cts = new CancellationTokenSource();
+            var first = new Collect<StepReport>(r => { if (r.Step == 5) cts.Cancel(); });
+            using (var netB = Net(1))
+                Assert.ThrowsAny<OperationCanceledException>(() => new Trainer(netB, new CosineHead(6, 16), Options(folder) with { CheckpointEvery = 2 }).Fit(Data, first, cts.Token));
+            Assert.Equal(uninterrupted.History.Take(5).Select(r => r.Loss), first.Items.Select(r => r.Loss));
+
+            // Fresh objects with other initial weights, as a new process would have: everything comes from the checkpoint.
+            using var netC = Net(99);
+            var resumed = new Trainer(netC, new CosineHead(6, 16, seed: 99), Options(folder)).Fit(Data);
+            Assert.Equal(5, resumed.ResumedFromStep);
+            Assert.Equal(12, resumed.Steps);
+            Assert.Equal(uninterrupted.History.Skip(5).Select(r => (r.Step, r.Loss, r.Accuracy, r.LearningRate)),
+                resumed.History.Select(r => (r.Step, r.Loss, r.Accuracy, r.LearningRate)));
+            foreach (var ((name, a), (_, c)) in netA.state_dict().Zip(netC.state_dict()))
+                Assert.True(a.equal(c).all().item<bool>(), name);   // weights and batch-norm statistics
+            Assert.False(File.Exists(Path.Combine(folder, Trainer.CheckpointFileName + ".tmp")));
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void ReportsCarryTheScheduleAndMonitoring()
+    {
+        TestRuntime.EnsureLoaded();
+        using var net = Net(1);
+        var history = new Trainer(net, new CosineHead(6, 16), Options() with { Epochs = 1, ReportEvery = 2 }).Fit(Data).History;
+        Assert.Equal([2, 4, 6], history.Select(r => r.Step));
+        // Polynomial power 1 over 6 steps: the report carries the rate of its last step, 0.05 · (1 − (step − 1)/6).
+        double[] expected = [0.05 * 5 / 6, 0.05 * 3 / 6, 0.05 * 1 / 6];
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i], history[i].LearningRate, 12);
+        Assert.All(history, r =>
+        {
+            Assert.Equal((6, 1), (r.TotalSteps, r.Epoch));
+            Assert.InRange(r.Accuracy, 0, 1);
+            Assert.InRange(r.MeanTargetAngleDegrees, 45, 135);   // near 90° at the start, random centres
+            Assert.True(r.ImagesPerSecond > 0);
+        });
+    }
+
+    [Fact]
+    public void NaNLossStopsWithTheStepAndKeepsTheLastGoodCheckpoint()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            using var net = Net(1);
+            var options = Options(folder) with { CheckpointEvery = 2 };
+            var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(net, new NaNHead(6, 16, nanFromCall: 4), options).Fit(Data));
+            Assert.Equal(4, e.Step);
+            Assert.True(double.IsNaN(e.Loss));
+            Assert.Contains("step 4", e.Message);
+            Assert.Contains(Path.Combine(folder, Trainer.CheckpointFileName), e.Message);
+            Assert.Equal([Trainer.CheckpointFileName], Directory.GetFiles(folder).Select(Path.GetFileName));
+            // The checkpoint of step 2 (written once step 3's loss proved its weights good) is intact and resumable.
+            using var fresh = Net(5);
+            var resumed = new Trainer(fresh, new CosineHead(6, 16), options with { Epochs = 1 }).Fit(Data);
+            Assert.Equal(2, resumed.ResumedFromStep);
+            Assert.Equal(6, resumed.Steps);
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void HugeLearningRateDivergesAndKeepsOnlyCheckpointsThatGaveAFiniteLoss()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            using var net = Net(1);
+            var options = Options(folder) with { LearningRate = 1e30, GradientClipNorm = 0, CheckpointEvery = 1 };
+            Assert.Throws<TrainingDivergedException>(() => new Trainer(net, new CosineHead(6, 16), options).Fit(Data));
+            string checkpoint = Path.Combine(folder, Trainer.CheckpointFileName);
+            if (File.Exists(checkpoint))
+            {
+                // Whatever was kept gave a finite loss: resuming from it at a tiny rate trains on.
+                using var fresh = Net(5);
+                var resumed = new Trainer(fresh, new CosineHead(6, 16), Options(folder) with { Epochs = 1, LearningRate = 1e-6 }).Fit(Data);
+                Assert.All(fresh.parameters(), p => Assert.True(isfinite(p).all().item<bool>()));
+                Assert.True(resumed.ResumedFromStep >= 1);
+            }
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherDataOrderIsRefused()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            using (var net = Net(1)) new Trainer(net, new CosineHead(6, 16), Options(folder) with { Epochs = 1 }).Fit(Data);
+            using var other = Net(1);
+            var e = Assert.Throws<InvalidDataException>(() => new Trainer(other, new CosineHead(6, 16), Options(folder) with { BatchSize = 4 }).Fit(Data));
+            Assert.Contains("batch size 8", e.Message);
+            Assert.Contains(folder, e.Message);
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void BFloat16IsRefusedOnTheCpuWithAClearMessage()
+    {
+        TestRuntime.EnsureLoaded();
+        using var net = Net(1);
+        var e = Assert.Throws<NotSupportedException>(() => new Trainer(net, new CosineHead(6, 16), Options() with { Precision = Precision.BFloat16 }).Fit(Data));
+        Assert.Contains("BFloat16", e.Message);
+    }
+
+    [Fact]
+    public void BadOptionsNameTheField()
+    {
+        TestRuntime.EnsureLoaded();
+        using var net = Net(1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(net, new CosineHead(6, 16), Options() with { Epochs = 0 }).Fit(Data));
+        Assert.Contains("TrainingOptions.Epochs is 0", e.Message);
+    }
+
+    [Fact]
+    public void TrimReturnsMemoryOnGlibc()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), NativeMemory.Trim());
+        Assert.InRange(NativeMemory.ResidentBytes(), 1L << 20, 1L << 40);
+    }
+}
