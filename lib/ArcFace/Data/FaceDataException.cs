@@ -24,3 +24,16 @@ public sealed class FaceDataException : IOException
         Offset = offset;
     }
 }
+
+/// <summary>Parallel.For whose data errors surface as the <see cref="FaceDataException"/> itself, not wrapped.</summary>
+static class DataParallel
+{
+    internal static void For(int count, Action<int> body)
+    {
+        try { Parallel.For(0, count, body); }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<FaceDataException>().FirstOrDefault() is { } first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+}

@@ -16,7 +16,9 @@ public static class ImageCodec
     /// </summary>
     public static void Decode(ReadOnlySpan<byte> encoded, int size, Span<float> chw, string file, long? record = null, long? offset = null)
     {
-        using var decoded = SKBitmap.Decode(encoded)
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        using var decoded = (codec is null ? null : SKBitmap.Decode(codec))
             ?? throw new FaceDataException(file, record, offset, $"the image ({encoded.Length} bytes) is not a JPEG or PNG that decodes.");
         using var rgba = decoded.ColorType == SKColorType.Rgba8888 && decoded.AlphaType != SKAlphaType.Premul ? null : decoded.Copy(SKColorType.Rgba8888);
         var source = rgba ?? decoded;
@@ -49,7 +51,7 @@ public static class ImageCodec
     {
         int chw = 3 * size * size;
         var data = new float[(long)count * chw];
-        Parallel.For(0, count, i =>
+        DataParallel.For(count, i =>
         {
             var (bytes, file, record, offset) = read(i);
             Decode(bytes, size, data.AsSpan(i * chw, chw), file, record, offset);

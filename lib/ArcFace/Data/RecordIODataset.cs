@@ -43,7 +43,7 @@ public sealed class RecordIODataset : IFaceDataset, IDisposable
             }
             else keys = [.. reader.Keys];
             labels = new int[keys.Length];
-            Parallel.For(0, keys.Length, i =>
+            DataParallel.For(keys.Length, i =>
             {
                 float label = Header(keys[i]).First;
                 if (label < 0 || label != MathF.Floor(label) || label >= 1 << 24)

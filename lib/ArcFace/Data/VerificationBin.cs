@@ -35,7 +35,7 @@ public static class VerificationBin
             using var unpickler = new Unpickler();
             root = unpickler.loads(file);
         }
-        catch (Exception e) when (e is PickleException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or InvalidCastException or IOException or OverflowException)
+        catch (Exception e) when (e is not OutOfMemoryException)   // Razorvine reports garbage with many exception types
         {
             throw new FaceDataException(path, null, null, $"not a readable Python pickle ({e.GetType().Name}: {e.Message}); expected (list of encoded images, list of bools).", e);
         }
