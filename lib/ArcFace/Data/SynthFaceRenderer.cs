@@ -36,10 +36,10 @@ static class SynthFaceRenderer
         var axis = linspace(-1 + 1.0 / size, 1 - 1.0 / size, size, device: device);
         var gy = axis.view(1, size, 1);
         var gx = axis.view(1, 1, size);
-        var zoom = p(P.Zoom) * 2.3;                             // an aligned crop: the face fills the frame
+        var zoom = p(P.Zoom) * 2.0;                             // an aligned crop: the face fills the frame
         var X = (gx - p(P.ShiftX)) / zoom;
         var Y = (gy - p(P.ShiftY)) / zoom;
-        double headY = -0.03;
+        double headY = 0.0;
         var a = p(P.A); var b = p(P.B); var c = p(P.C);
 
         var img = rgb(P.BgR).expand(n, 3, size, size) * (0.85 + 0.3 * (gy.unsqueeze(0) + 1) / 2);   // background with a vertical gradient
@@ -138,10 +138,10 @@ static class SynthFaceRenderer
         // Nose: a shaded ridge, a tip highlight, nostrils.
         var noseLen = p(P.NoseLen); var noseW = p(P.NoseW);
         var ridge = soft(torch.minimum((0.03 - (U - 0.02 * r02).abs()) * a, torch.minimum(V - p(P.EyeY), p(P.EyeY) + noseLen - V) * b)) * front;
-        img = paint(img, ridge * 0.25, skin * 0.7);
-        img = paint(img, blob(zeros_like(a), p(P.EyeY) + noseLen - 0.02, noseW * 0.7, noseW * 0.45) * 0.3, skin * 1.12);
+        img = paint(img, ridge * 0.45, skin * 0.65);
+        img = paint(img, blob(zeros_like(a), p(P.EyeY) + noseLen - 0.02, noseW * 0.7, noseW * 0.45) * 0.45, skin * 1.15);
         foreach (double side in new[] { -1.0, 1.0 })
-            img = paint(img, blob(side * noseW * 0.45, p(P.EyeY) + noseLen + 0.03, noseW * 0.28, noseW * 0.16), skin * 0.35);
+            img = paint(img, blob(side * noseW * 0.45, p(P.EyeY) + noseLen + 0.03, noseW * 0.3, noseW * 0.18), skin * 0.3);
 
         // Moustache and beard in hair colour.
         var mouthV = p(P.MouthV); var mouthW = p(P.MouthW);
