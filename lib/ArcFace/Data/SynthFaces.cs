@@ -138,16 +138,18 @@ public static class SynthFaces
 
     /// <summary>
     /// Renders one image per (latent, variation) as a B × 3 × size × size tensor in [-1, 1] on the CPU, computing on
-    /// <paramref name="device"/> (default CPU). <paramref name="noiseKeys"/> seed each image's pixel noise.
+    /// <paramref name="device"/> (default CPU) in batches of <paramref name="batchSize"/> (default: about 2¹⁹ pixels,
+    /// so that the intermediate tensors stay in the CPU's cache). <paramref name="noiseKeys"/> seed each image's noise.
     /// </summary>
     public static Tensor Render(IReadOnlyList<float[]> latents, IReadOnlyList<FaceVariation> variations, int size,
-        IReadOnlyList<long>? noiseKeys = null, Device? device = null, int batchSize = 512)
+        IReadOnlyList<long>? noiseKeys = null, Device? device = null, int? batchSize = null)
     {
+        int batch = batchSize ?? Math.Clamp((1 << 19) / (size * size), 16, 512);
         if (latents.Count != variations.Count) throw new ArgumentException($"{latents.Count} latents but {variations.Count} variations.");
         var outputs = new List<Tensor>();
-        for (int start = 0; start < latents.Count; start += batchSize)
+        for (int start = 0; start < latents.Count; start += batch)
         {
-            int n = Math.Min(batchSize, latents.Count - start);
+            int n = Math.Min(batch, latents.Count - start);
             var rows = new float[n * (int)P.Count];
             var noise = new float[n * 3 * size * size];
             Parallel.For(0, n, i =>
