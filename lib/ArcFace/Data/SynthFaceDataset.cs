@@ -1,0 +1,125 @@
+using static TorchSharp.torch;
+
+namespace ArcFace.Data;
+
+/// <summary>
+/// A SynthFaces set: which identity and variation each image has. Images are rendered on demand (on the set's device)
+/// or, for sets up to 64 M floats (a smoke training set is 15 M), once into memory on first use.
+/// </summary>
+public sealed class SynthFaceDataset : IFaceDataset, IDisposable
+{
+    const long CacheLimit = 64L << 20;
+    readonly (int Class, long Key, FaceVariation Variation)[] images;
+    readonly float[][] latents;
+    readonly Device? device;
+    readonly object gate = new();
+    TensorFaceDataset? cache;
+
+    internal SynthFaceDataset(string name, SynthFacesOptions options, long[] identityIds, List<(int Class, long Key, FaceVariation Variation)> images, Device? device)
+    {
+        Name = name;
+        Options = options;
+        IdentityIds = identityIds;
+        this.images = [.. images];
+        this.device = device;
+        latents = identityIds.Select(id => SynthFaces.Latent(id, options)).ToArray();
+    }
+
+    /// <summary>The set's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The options it was made with.</summary>
+    public SynthFacesOptions Options { get; }
+
+    /// <summary>The global SynthFaces identity id of each class (training ids &lt; 2³², evaluation ids ≥ 2³²).</summary>
+    public IReadOnlyList<long> IdentityIds { get; }
+
+    /// <summary>The variation of image <paramref name="index"/> (pose, age, …), for analysis.</summary>
+    public FaceVariation Variation(int index) => images[index].Variation;
+
+    /// <inheritdoc/>
+    public int Count => images.Length;
+
+    /// <inheritdoc/>
+    public int Classes => IdentityIds.Count;
+
+    /// <inheritdoc/>
+    public int ImageSize => Options.ImageSize;
+
+    /// <inheritdoc/>
+    public int Label(int index) => images[index].Class;
+
+    /// <inheritdoc/>
+    public Tensor Images(ReadOnlySpan<int> indices)
+    {
+        if ((long)Count * 3 * ImageSize * ImageSize <= CacheLimit)
+        {
+            lock (gate) cache ??= new TensorFaceDataset(Render(Enumerable.Range(0, Count).ToArray()), images.Select(i => i.Class).ToArray(), Classes);
+            return cache.Images(indices);
+        }
+        return Render(indices.ToArray());
+    }
+
+    Tensor Render(int[] indices)
+    {
+        foreach (int i in indices)
+            if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), i, $"index outside [0, {Count}).");
+        return SynthFaces.Render(indices.Select(i => latents[images[i].Class]).ToArray(), indices.Select(i => images[i].Variation).ToArray(),
+            ImageSize, indices.Select(i => images[i].Key ^ Options.Seed).ToArray(), device);
+    }
+
+    /// <summary>Frees the cached images.</summary>
+    public void Dispose() => cache?.Dispose();
+}
+
+/// <summary>
+/// A data set whose labels are partly wrong: <see cref="Label"/> gives the noisy label used for training,
+/// <see cref="TrueLabel"/> the real one (sub-center ArcFace's experiment).
+/// </summary>
+public sealed class NoisyLabelDataset : IFaceDataset
+{
+    readonly IFaceDataset inner;
+    readonly int[] labels;
+
+    internal NoisyLabelDataset(IFaceDataset inner, double fraction, long seed)
+    {
+        if (fraction is < 0 or > 1 || double.IsNaN(fraction)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "the noisy fraction must lie in [0, 1].");
+        if (inner.Classes < 2 && fraction > 0) throw new ArgumentException("label noise needs at least 2 classes.", nameof(inner));
+        this.inner = inner;
+        labels = Enumerable.Range(0, inner.Count).Select(inner.Label).ToArray();
+        var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        var order = Enumerable.Range(0, inner.Count).ToArray();
+        rng.Shuffle(order);
+        int noisy = (int)Math.Round(fraction * inner.Count);
+        foreach (int i in order.AsSpan(0, noisy))
+        {
+            int other = rng.Next(inner.Classes - 1);
+            labels[i] = other >= inner.Label(i) ? other + 1 : other;
+        }
+        NoisyCount = noisy;
+    }
+
+    /// <summary>How many images carry a wrong label.</summary>
+    public int NoisyCount { get; }
+
+    /// <summary>The real identity of image <paramref name="index"/>.</summary>
+    public int TrueLabel(int index) => inner.Label(index);
+
+    /// <summary>Whether image <paramref name="index"/> is labelled with another identity.</summary>
+    public bool IsNoisy(int index) => labels[index] != inner.Label(index);
+
+    /// <inheritdoc/>
+    public int Count => inner.Count;
+
+    /// <inheritdoc/>
+    public int Classes => inner.Classes;
+
+    /// <inheritdoc/>
+    public int ImageSize => inner.ImageSize;
+
+    /// <inheritdoc/>
+    public int Label(int index) => labels[index];
+
+    /// <inheritdoc/>
+    public Tensor Images(ReadOnlySpan<int> indices) => inner.Images(indices);
+}
