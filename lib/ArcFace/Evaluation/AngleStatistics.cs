@@ -97,7 +97,7 @@ public sealed record AngleStatistics(double WEc, double WInter, double Intra, do
             using var scope = NewDisposeScope();
             long count = Math.Min(RowBlock, x.shape[0] - start);
             var theta = Degrees(x.narrow(0, start, count).mm(w.t()));
-            var isTarget = zeros(theta.shape, dtype: @bool).scatter_(1, y.narrow(0, start, count).unsqueeze(1), tensor(true));
+            var isTarget = nn.functional.one_hot(y.narrow(0, start, count), w.shape[0]).to(@bool);
             Accumulate(target, theta.masked_select(isTarget), width);
             Accumulate(other, theta.masked_select(isTarget.logical_not()), width);
         }
