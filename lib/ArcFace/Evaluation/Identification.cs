@@ -86,6 +86,13 @@ public static class Identification
         var (trialProbe, trialMate) = Trials(keptProbes, probeIds, keptGallery, galleryIds, options.ExcludeSelfPairs);
         if (trialProbe.Length == 0) throw new ArgumentException("No probe has a gallery image of the same identity; nothing to identify.");
 
+        var mate = (p.index_select(0, tensor(trialProbe)) * g.index_select(0, tensor(trialMate))).sum(1);
+        // A distractor scoring at most a probe's lowest mate score cannot change any of its ranks.
+        var mates = mate.cpu().data<float>().ToArray();
+        var floor = Enumerable.Repeat(float.PositiveInfinity, rows).ToArray();
+        for (int t = 0; t < mates.Length; t++) floor[trialProbe[t]] = Math.Min(floor[trialProbe[t]], mates[t]);
+        var mateFloor = tensor(floor, device: device);
+
         // Running state: each probe's top-maxRank distractor scores, and the largest impostor scores overall.
         var top = full(rows, maxRank, float.NegativeInfinity, device: device);
         var impostors = empty(0, device: device);
@@ -108,8 +115,7 @@ public static class Identification
                     throw new ArgumentException($"Distractors in rows {offset + start}…{offset + start + count - 1} contain NaN or Inf.", nameof(distractors));
                 var scores = p.mm(block.t());
                 var (oldTop, oldImpostors) = (top, impostors);
-                top = cat([top, scores.topk(Math.Min(maxRank, (int)scores.shape[1]), dim: 1).values], 1)
-                    .topk(maxRank, dim: 1).values.MoveToOuterDisposeScope();
+                top = MergeTop(top, scores, mateFloor, maxRank).MoveToOuterDisposeScope();
                 impostors = KeepLargest(impostors, scores, allowed + 1).MoveToOuterDisposeScope();
                 oldTop.Dispose();
                 oldImpostors.Dispose();
@@ -119,7 +125,6 @@ public static class Identification
         if (offset != distractors.Count || distractorCount != expectedDistractors)
             throw new ArgumentException($"The distractor source promised {distractors.Count} rows but its chunks held {offset}.", nameof(distractors));
 
-        var mate = (p.index_select(0, tensor(trialProbe)) * g.index_select(0, tensor(trialMate))).sum(1);
         // rank − 1 = number of distractors above the mate; beyond maxRank it is only known to be ≥ maxRank.
         var above = top.index_select(0, tensor(trialProbe)).gt(mate.unsqueeze(1)).sum(1).cpu().data<long>().ToArray();
         var cmc = new double[maxRank];
@@ -127,7 +132,6 @@ public static class Identification
 
         // Allowed false accepts K = ⌊FAR·#impostors⌋; a threshold just above the (K+1)-th largest impostor keeps K.
         var sortedImpostors = impostors.sort(descending: true).Values.cpu().data<float>().ToArray();
-        var mates = mate.cpu().data<float>().ToArray();
         double tar = allowed < sortedImpostors.Length
             ? (double)mates.Count(s => s > sortedImpostors[allowed]) / mates.Length
             : 1.0;
@@ -155,6 +159,32 @@ public static class Identification
         if (noisy.Count == 0) return block;
         var keep = Enumerable.Range(0, (int)block.shape[0]).Where(j => !noisy.Contains(firstRow + j)).Select(j => (long)j).ToArray();
         return keep.Length == block.shape[0] ? block : block.index_select(0, tensor(keep, device: block.device));
+    }
+
+    /// <summary>
+    /// Each row's k largest of <paramref name="top"/> (P × k, sorted descending) ∪ <paramref name="scores"/>, ignoring
+    /// scores not above the row's floor. After the first block few scores beat a row's current k-th, so the merge
+    /// usually runs on a sparse candidate list (a segmented sort) instead of a full top-k over P × C.
+    /// </summary>
+    static Tensor MergeTop(Tensor top, Tensor scores, Tensor floor, int k)
+    {
+        long rows = scores.shape[0];
+        var mask = scores.gt(maximum(floor, top.select(1, k - 1)).unsqueeze(1));
+        long candidates = mask.sum().item<long>();
+        if (candidates == 0) return top.clone();
+        if (candidates > 4 * rows * k)
+            return cat([top, scores.topk(Math.Min(k, (int)scores.shape[1]), dim: 1).values], 1).topk(k, dim: 1).values;
+        var row = cat([mask.nonzero().select(1, 0), arange(rows, device: top.device).repeat_interleave(k)]);
+        var value = cat([scores.masked_select(mask), top.flatten()]);
+        // Sort by row, then by value descending, with one float64 key (cosines lie in [-1, 1]; −∞ fillers clamp).
+        var order = (row.to(float64) * 4 + 1 - value.to(float64).clamp(-1.5, 1.5)).argsort();
+        row = row.index_select(0, order);
+        value = value.index_select(0, order);
+        var counts = bincount(row, minlength: (int)rows);
+        var position = arange(row.shape[0], device: top.device) - (counts.cumsum(0) - counts).index_select(0, row);
+        var kept = position.lt(k);
+        var merged = full(rows, k, float.NegativeInfinity, device: top.device);
+        return merged.index_put_(value.masked_select(kept), row.masked_select(kept), position.masked_select(kept));
     }
 
     /// <summary>The <paramref name="k"/> largest of <paramref name="kept"/> ∪ <paramref name="scores"/>; once k are
