@@ -103,10 +103,11 @@ public static class Identification
         {
             if (chunk.dim() != 2 || chunk.shape[1] != probes.shape[1])
                 throw new ArgumentException($"Distractor chunk at row {offset} has shape [{string.Join(", ", chunk.shape)}]; expected C × {probes.shape[1]}.", nameof(distractors));
-            for (long start = 0; start < chunk.shape[0]; start += blockRows)
+            for (long start = 0, count; start < chunk.shape[0]; start += count)
             {
                 using var blockScope = NewDisposeScope();
-                long count = Math.Min(blockRows, chunk.shape[0] - start);
+                // A small first block seeds the running thresholds, so later blocks take the sparse merges.
+                count = Math.Min(distractorCount == 0 ? Math.Min(blockRows, SeedBlockRows) : blockRows, chunk.shape[0] - start);
                 var block = WithoutNoisy(chunk.narrow(0, start, count), offset + start, noisyDistractors);
                 if (block.shape[0] == 0) continue;
                 distractorCount += block.shape[0];
@@ -116,7 +117,7 @@ public static class Identification
                 var scores = p.mm(block.t());
                 var (oldTop, oldImpostors) = (top, impostors);
                 top = MergeTop(top, scores, mateFloor, maxRank).MoveToOuterDisposeScope();
-                impostors = KeepLargest(impostors, scores, allowed + 1).MoveToOuterDisposeScope();
+                impostors = KeepLargest(impostors, scores, allowed + 1, top).MoveToOuterDisposeScope();
                 oldTop.Dispose();
                 oldImpostors.Dispose();
             }
@@ -154,6 +155,8 @@ public static class Identification
             ExcludeSelfPairs: true, NoisyProbes: noisyFaceScrub, NoisyGallery: noisyFaceScrub,
             NoisyDistractors: noisyDistractors, Device: device));
 
+    const long SeedBlockRows = 4096;
+
     static Tensor WithoutNoisy(Tensor block, long firstRow, HashSet<long> noisy)
     {
         if (noisy.Count == 0) return block;
@@ -172,7 +175,7 @@ public static class Identification
         var mask = scores.gt(maximum(floor, top.select(1, k - 1)).unsqueeze(1));
         long candidates = mask.sum().item<long>();
         if (candidates == 0) return top.clone();
-        if (candidates > 4 * rows * k)
+        if (candidates > scores.numel() / 16)
             return cat([top, scores.topk(Math.Min(k, (int)scores.shape[1]), dim: 1).values], 1).topk(k, dim: 1).values;
         var row = cat([mask.nonzero().select(1, 0), arange(rows, device: top.device).repeat_interleave(k)]);
         var value = cat([scores.masked_select(mask), top.flatten()]);
@@ -189,11 +192,13 @@ public static class Identification
 
     /// <summary>The <paramref name="k"/> largest of <paramref name="kept"/> ∪ <paramref name="scores"/>; once k are
     /// kept, only block scores above the current k-th enter, so the full-block top-k runs rarely.</summary>
-    static Tensor KeepLargest(Tensor kept, Tensor scores, long k)
+    static Tensor KeepLargest(Tensor kept, Tensor scores, long k, Tensor rowTop)
     {
-        var candidates = kept.shape[0] >= k
-            ? scores.masked_select(scores.gt(kept.min()))
-            : scores.flatten();
+        // Any k actual scores bound the k-th largest from below: the kept ones, or the per-row tops when enough.
+        var finiteTop = rowTop.masked_select(rowTop.isfinite());
+        var bound = kept.shape[0] >= k ? kept.min()
+            : finiteTop.shape[0] >= k ? finiteTop.topk((int)k).values.min() : null;
+        var candidates = bound is null ? scores.flatten() : scores.masked_select(scores.ge(bound));
         if (candidates.shape[0] == 0) return kept.clone();
         var merged = cat([kept, candidates.shape[0] > k ? candidates.topk((int)k).values : candidates]);
         return merged.shape[0] > k ? merged.topk((int)k).values : merged;
