@@ -112,12 +112,14 @@ public static class Identification
                 if (block.shape[0] == 0) continue;
                 distractorCount += block.shape[0];
                 block = Normalised(block, device);
-                if (!isfinite(block).all().item<bool>())
+                // One reduction instead of an isfinite pass: a NaN or Inf anywhere makes the sum non-finite.
+                if (!float.IsFinite(block.sum().item<float>()))
                     throw new ArgumentException($"Distractors in rows {offset + start}…{offset + start + count - 1} contain NaN or Inf.", nameof(distractors));
                 var scores = p.mm(block.t());
                 var (oldTop, oldImpostors) = (top, impostors);
-                top = MergeTop(top, scores, mateFloor, maxRank).MoveToOuterDisposeScope();
-                impostors = KeepLargest(impostors, scores, allowed + 1, top).MoveToOuterDisposeScope();
+                (top, impostors) = Merge(top, impostors, scores, mateFloor, allowed + 1);
+                top.MoveToOuterDisposeScope();
+                impostors.MoveToOuterDisposeScope();
                 oldTop.Dispose();
                 oldImpostors.Dispose();
             }
@@ -165,40 +167,64 @@ public static class Identification
     }
 
     /// <summary>
-    /// Each row's k largest of <paramref name="top"/> (P × k, sorted descending) ∪ <paramref name="scores"/>, ignoring
-    /// scores not above the row's floor. After the first block few scores beat a row's current k-th, so the merge
-    /// usually runs on a sparse candidate list (a segmented sort) instead of a full top-k over P × C.
+    /// Folds one P × C score block into the running state: each row's top-k (sorted descending; scores at most the
+    /// row's mate floor are never needed) and the <paramref name="impostorCount"/> largest scores overall. After the
+    /// first blocks few scores beat those thresholds, so one compare and one nonzero pass over the block collect the
+    /// candidates and the merges run on short lists (boolean sums and masked_select are far slower on CPU).
     /// </summary>
-    static Tensor MergeTop(Tensor top, Tensor scores, Tensor floor, int k)
+    static (Tensor Top, Tensor Impostors) Merge(Tensor top, Tensor impostors, Tensor scores, Tensor mateFloor, long impostorCount)
     {
-        long rows = scores.shape[0];
-        var mask = scores.gt(maximum(floor, top.select(1, k - 1)).unsqueeze(1));
-        long candidates = mask.sum().item<long>();
-        if (candidates == 0) return top.clone();
-        if (candidates > scores.numel() / 16)
-            return cat([top, scores.topk(Math.Min(k, (int)scores.shape[1]), dim: 1).values], 1).topk(k, dim: 1).values;
-        var row = cat([mask.nonzero().select(1, 0), arange(rows, device: top.device).repeat_interleave(k)]);
-        var value = cat([scores.masked_select(mask), top.flatten()]);
+        int k = (int)top.shape[1];
+        long width = scores.shape[1];
+        var rowFloor = maximum(mateFloor, top.select(1, k - 1));
+        var bound = ImpostorBound(top, impostors, impostorCount);
+        var flat = scores.flatten();
+        var index = scores.ge((bound is null ? rowFloor : minimum(rowFloor, bound)).unsqueeze(1)).flatten().nonzero().squeeze(1);
+        if (index.shape[0] > flat.shape[0] / 16)
+        {
+            var denseTop = cat([top, scores.topk((int)Math.Min(k, width), dim: 1).values], 1).topk(k, dim: 1).values;
+            return (denseTop, Largest(impostors, flat, impostorCount));
+        }
+        var values = flat.index_select(0, index);
+        var rows = index.div(width, rounding_mode: RoundingMode.floor);
+        var forRows = values.gt(rowFloor.index_select(0, rows)).nonzero().squeeze(1);
+        var newTop = MergeRows(top, rows.index_select(0, forRows), values.index_select(0, forRows));
+        var forImpostors = bound is null ? flat : values.index_select(0, values.ge(bound).nonzero().squeeze(1));
+        return (newTop, Largest(impostors, forImpostors, impostorCount));
+    }
+
+    /// <summary>Each row's k largest of <paramref name="top"/> ∪ the (row, value) candidates, by a segmented sort.</summary>
+    static Tensor MergeRows(Tensor top, Tensor candidateRows, Tensor candidateValues)
+    {
+        long rows = top.shape[0];
+        int k = (int)top.shape[1];
+        if (candidateRows.shape[0] == 0) return top.clone();
+        var row = cat([candidateRows, arange(rows, device: top.device).repeat_interleave(k)]);
+        var value = cat([candidateValues, top.flatten()]);
         // Sort by row, then by value descending, with one float64 key (cosines lie in [-1, 1]; −∞ fillers clamp).
         var order = (row.to(float64) * 4 + 1 - value.to(float64).clamp(-1.5, 1.5)).argsort();
         row = row.index_select(0, order);
         value = value.index_select(0, order);
         var counts = bincount(row, minlength: (int)rows);
         var position = arange(row.shape[0], device: top.device) - (counts.cumsum(0) - counts).index_select(0, row);
-        var kept = position.lt(k);
+        var kept = position.lt(k).nonzero().squeeze(1);
         var merged = full(rows, k, float.NegativeInfinity, device: top.device);
-        return merged.index_put_(value.masked_select(kept), row.masked_select(kept), position.masked_select(kept));
+        return merged.index_put_(value.index_select(0, kept), row.index_select(0, kept), position.index_select(0, kept));
     }
 
-    /// <summary>The <paramref name="k"/> largest of <paramref name="kept"/> ∪ <paramref name="scores"/>; once k are
-    /// kept, only block scores above the current k-th enter, so the full-block top-k runs rarely.</summary>
-    static Tensor KeepLargest(Tensor kept, Tensor scores, long k, Tensor rowTop)
+    /// <summary>A lower bound on the k-th largest score seen so far: any k actual scores give one (the kept
+    /// impostors, or the running row tops once they hold k finite values); null before that.</summary>
+    static Tensor? ImpostorBound(Tensor top, Tensor impostors, long k)
     {
-        // Any k actual scores bound the k-th largest from below: the kept ones, or the per-row tops when enough.
-        var finiteTop = rowTop.masked_select(rowTop.isfinite());
-        var bound = kept.shape[0] >= k ? kept.min()
-            : finiteTop.shape[0] >= k ? finiteTop.topk((int)k).values.min() : null;
-        var candidates = bound is null ? scores.flatten() : scores.masked_select(scores.ge(bound));
+        if (impostors.shape[0] >= k) return impostors.min();
+        var finite = top.flatten();
+        finite = finite.index_select(0, finite.isfinite().nonzero().squeeze(1));
+        return finite.shape[0] >= k ? finite.topk((int)k).values.min() : null;
+    }
+
+    /// <summary>The <paramref name="k"/> largest of <paramref name="kept"/> ∪ <paramref name="candidates"/>.</summary>
+    static Tensor Largest(Tensor kept, Tensor candidates, long k)
+    {
         if (candidates.shape[0] == 0) return kept.clone();
         var merged = cat([kept, candidates.shape[0] > k ? candidates.topk((int)k).values : candidates]);
         return merged.shape[0] > k ? merged.topk((int)k).values : merged;
