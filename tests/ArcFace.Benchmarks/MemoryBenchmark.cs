@@ -30,7 +30,7 @@ public sealed class MemoryBenchmark : IBenchmark
         {
             var self = Environment.GetCommandLineArgs()[0];
             var psi = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-            if (self.EndsWith(".dll")) psi.ArgumentList.Add(self);
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") psi.ArgumentList.Add(self);   // run through the host
             foreach (var a in new[] { Name, steps.ToString(), trim.ToString(), "--single" }) psi.ArgumentList.Add(a);
             using var child = System.Diagnostics.Process.Start(psi)!;
             Console.WriteLine(child.StandardOutput.ReadToEnd().Split('\n').Last(l => l.StartsWith(trim == 0 ? "off" : "every")));
