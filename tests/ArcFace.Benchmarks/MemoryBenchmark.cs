@@ -48,7 +48,7 @@ public sealed class MemoryBenchmark : IBenchmark
         var profile = RunProfile.Smoke;
         torch.manual_seed(0);
         using var backbone = Backbone.Create(profile);
-        using var head = new BenchArcHead(profile.TrainIdentities, profile.EmbeddingSize);
+        using var head = TrainingBenchmark.ArcFaceAsArcfaceTorch(profile.TrainIdentities, profile.EmbeddingSize);
         var data = new RandomImages(profile.BatchSize * Every * 2, profile.TrainIdentities, profile.InputSize);
         var rss = new List<(int Step, long Bytes)>();
         var speed = new List<double>();
