@@ -21,7 +21,7 @@ public static class Cli
 
     static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--dir", "--name", "-f"];
 
-    public static async Task<int> Main(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         string? command = args.FirstOrDefault();
         string? envPath = Option(args, "--env");

@@ -1,3 +1,3 @@
 using ArcFace.Notebooks;
 
-return await Cli.Main(args);
+return await Cli.RunAsync(args);
