@@ -13,13 +13,15 @@ public static class Cli
                                        notebooks and an HTML report; stops at the first failing cell (exit code 1)
               --profile smoke|full     run profile (sets ARCFACE_PROFILE for the notebooks)
               --output <dir>           output folder (default: 'output' of environment.json)
+          grid <out.png> [--identities N] [--images M] [--size S]
+                                       save a SynthFaces picture grid: N identities (rows) × M images each, S pixels
           kernel -f <connection.json>  serve as a Jupyter kernel (started by Jupyter through the kernelspec)
           kernel install [--dir <jupyter data dir>] [--name <kernel name>]
                                        write the kernelspec (default: the user's Jupyter data folder)
         options: --env <environment.json>
         """;
 
-    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--dir", "--name", "-f"];
+    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--dir", "--name", "-f", "--identities", "--images", "--size"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,6 +34,7 @@ public static class Cli
             {
                 "doctor" => Doctor.Run(Settings.Load(envPath)),
                 "run" => await Run(args),
+                "grid" when Positional(args.Skip(1).ToArray()).FirstOrDefault() is { } png => Grid(png, args, Settings.Load(envPath)),
                 "kernel" when args.ElementAtOrDefault(1) == "install" => Install(args, envPath),
                 "kernel" when Option(args, "-f") is { } file => await Kernel(file),
                 _ => Fail(Usage),
@@ -40,6 +43,16 @@ public static class Cli
         catch (SettingsException e) { return Fail($"error: {e.Message}"); }
         catch (TorchLoadException e) { return Fail($"error: {e.Message}"); }
         catch (FormatException e) { return Fail($"error: {e.Message}"); }
+    }
+
+    static int Grid(string png, string[] args, Settings settings)
+    {
+        TorchRuntime.Initialize(settings);
+        int Number(string name, int fallback) => Option(args, name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+        ArcFace.Data.SynthFaces.SaveGrid(png, Number("--identities", 8), Number("--images", 8),
+            ArcFace.Data.SynthFacesOptions.For(settings), Number("--size", 112));
+        Console.WriteLine($"grid written: {Path.GetFullPath(png)}");
+        return 0;
     }
 
     static async Task<int> Run(string[] args)
