@@ -27,10 +27,12 @@ public static class Runner
             {
                 log.WriteLine($"error: {path}: {run.Failure}");
                 log.WriteLine($"report: {Path.Combine(output, "report", "index.html")}");
+                log.WriteLine($"notebooks: {runs.Count - 1} passed, 1 failed, {notebooks.Count - runs.Count} skipped");
                 return 1;
             }
         }
-        log.WriteLine($"{runs.Count} notebooks passed in {runs.Sum(r => r.Seconds):F1} s; report: {Path.Combine(output, "report", "index.html")}");
+        log.WriteLine($"report: {Path.Combine(output, "report", "index.html")} ({runs.Sum(r => r.Seconds):F1} s)");
+        log.WriteLine($"notebooks: {runs.Count} passed, 0 failed");
         return 0;
     }
 

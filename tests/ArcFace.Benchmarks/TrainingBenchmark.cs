@@ -17,6 +17,10 @@ namespace ArcFace.Benchmarks;
 /// </summary>
 public sealed class TrainingBenchmark : IBenchmark
 {
+    /// <summary>The library's ArcFace head (s = 64, m = 0.5) with arcface_torch's straight-through margin, as the PyTorch twin trains.</summary>
+    internal static MarginHead ArcFaceAsArcfaceTorch(int classes, int embedding) =>
+        new(classes, embedding, Margin.ArcFace(0.5) with { Gradient = GradientMode.StraightThrough });
+
     public string Name => "train";
     public string Description => "training images/s per backbone and precision (PyTorch twin: pytorch/train_benchmark.py)";
 
@@ -57,7 +61,7 @@ public sealed class TrainingBenchmark : IBenchmark
         torch.manual_seed(0);
         using var backbone = parts[0] == "mbf" ? (nn.Module<Tensor, Tensor>)MobileFaceNet.Create(embedding, size)
             : IResNet.Create(parts[0], embedding, size, parts.Length > 1 ? double.Parse(parts[1]) : 1.0);
-        using var head = new BenchArcHead(classes, embedding);
+        using var head = ArcFaceAsArcfaceTorch(classes, embedding);
         // Warm-up and timed steps as two report windows of one run.
         var data = new RandomImages(batch * (warmup + steps), classes, size);
         var reports = new List<StepReport>();
@@ -80,36 +84,6 @@ sealed class RandomImages(int count, int classes, int size) : IFaceDataset
     public int ImageSize => size;
     public int Label(int index) => index % classes;
     public Tensor Images(ReadOnlySpan<int> indices) => images.index_select(0, tensor(indices.ToArray()));
-}
-
-/// <summary>
-/// ArcFace (s = 64, m = 0.5) as arcface_torch's CombinedMarginLoss computes it, written out here so the benchmark and
-/// its PyTorch twin run the same arithmetic whatever the Losses library does.
-/// </summary>
-sealed class BenchArcHead : FaceHead
-{
-    readonly Parameter weight;
-
-    public BenchArcHead(int classes, int embedding) : base(nameof(BenchArcHead))
-    {
-        (Classes, EmbeddingSize) = (classes, embedding);
-        weight = new Parameter(normal(0, 0.01, [classes, embedding]));
-        RegisterComponents();
-    }
-
-    public override int Classes { get; }
-    public override int EmbeddingSize { get; }
-
-    public override HeadOutput forward(Tensor embeddings, Tensor labels)
-    {
-        var cos = nn.functional.normalize(embeddings).mm(nn.functional.normalize(weight).t()).clamp(-1, 1);
-        var target = cos.gather(1, labels.view(-1, 1));
-        Tensor margined;
-        // arcface_torch: cos(θ + m) computed without gradient and swapped in for the target (straight-through).
-        using (no_grad()) margined = (target.acos() + 0.5).cos() - target;
-        var logits = cos.scatter_add(1, labels.view(-1, 1), margined) * 64;
-        return new HeadOutput(nn.functional.cross_entropy(logits, labels), logits, labels, target.view(-1));
-    }
 }
 
 /// <summary>A synchronous <see cref="IProgress{T}"/>.</summary>

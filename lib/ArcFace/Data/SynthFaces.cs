@@ -106,7 +106,7 @@ public static class SynthFaces
         Pairs("SynthLFW", 0, options, pairs, device, (rng, age, first) => Sample(options, rng, age));
 
     /// <summary>SynthCFP-FP: 7,000 frontal-versus-profile pairs (10 folds of 350 + 350): first image within ±10° yaw, second 60°–85°.</summary>
-    public static VerificationSet CfpFp(Settings settings, Device? device = null) => CfpFp(Evaluation(settings), 7000, device);
+    public static VerificationSet CfpFp(Settings settings, Device? device = null) => CfpFp(Evaluation(settings), settings.Profile.VerificationPairs * 7 / 6, device);
 
     /// <summary>SynthCFP-FP with explicit options and pair count.</summary>
     public static VerificationSet CfpFp(SynthFacesOptions options, int pairs = 7000, Device? device = null) =>

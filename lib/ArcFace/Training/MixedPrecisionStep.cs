@@ -27,8 +27,6 @@ sealed class MixedPrecisionStep
             torch.backends.cudnn.allow_tf32 = true;
         }
         if (precision != Precision.BFloat16) return;
-        if (device.type != DeviceType.CUDA)
-            throw new NotSupportedException($"Precision.BFloat16 is for the GPU (bf16 convolutions on this {device.type} device are slower than fp32); use Precision.Float32.");
         using (no_grad())
         {
             foreach (var (name, p) in backbone.named_parameters().Where(p => p.parameter.requires_grad))

@@ -6,7 +6,10 @@ namespace ArcFace.Training;
 /// <summary>The optimizer: SGD with momentum (the paper, arcface_torch) or AdamW (arcface_torch's option for ViTs).</summary>
 public enum OptimizerKind { Sgd, AdamW }
 
-/// <summary>Arithmetic of the backbone. BFloat16 (GPU only): bf16 forward/backward, fp32 master weights, fp32 head.</summary>
+/// <summary>
+/// Arithmetic of the backbone. BFloat16: bf16 forward/backward, fp32 master weights, fp32 head — for the GPU; it runs on
+/// the CPU too (for tests), but slower than fp32 there.
+/// </summary>
 public enum Precision { Float32, BFloat16 }
 
 /// <summary>
@@ -25,7 +28,7 @@ public enum Precision { Float32, BFloat16 }
 /// <param name="ReportEvery">Steps between <see cref="StepReport"/>s.</param>
 /// <param name="CheckpointEvery">Steps between checkpoints (0: only at the end and on cancellation).</param>
 /// <param name="CheckpointFolder">Where the checkpoint lives; null: no checkpoints and no resume.</param>
-/// <param name="Precision">Float32, or BFloat16 on a GPU.</param>
+/// <param name="Precision">Float32, or BFloat16 (worth it on a GPU only).</param>
 /// <param name="Flip">Random horizontal flips.</param>
 /// <param name="Prefetch">Batches read ahead on a background thread.</param>
 /// <param name="TrimMemoryEvery">Steps between returns of freed heap memory to the OS (<see cref="NativeMemory"/>); 0: never.</param>

@@ -1,6 +1,7 @@
 """PyTorch twin of `ArcFace.Benchmarks train` (TrainingBenchmark.cs): same backbone, head, optimizer and step.
 
-IResNet as arcface_torch's iresnet.py, ArcFace s=64 m=0.5 (cos(θ+m) swapped in without gradient), SGD momentum 0.9
+IResNet as arcface_torch's iresnet.py, ArcFace s=64 m=0.5 as arcface_torch computes it (cos(θ+m) swapped in without
+gradient; the C# side runs the library's MarginHead with the same straight-through gradient), SGD momentum 0.9
 wd 5e-4, backbone gradient norm clipped at 5, polynomial lr, random images in memory indexed per step, random flips,
 one loss.item() per step. Prints images/s per backbone and precision. Not run in CI; run it beside the C# benchmark
 on the GPU machine (see ../../../../shared/device/README.md):

@@ -78,13 +78,23 @@ public class SynthFacesTests : DataTestFiles
     }
 
     [Fact]
+    public void TheFullProfileHasTheBenchmarksPairCounts()
+    {
+        var full = Settings.Default(Dir) with { Profile = RunProfile.Full };
+        Assert.Equal(6000, SynthFaces.Lfw(full).Pairs);
+        Assert.Equal(7000, SynthFaces.CfpFp(full).Pairs);
+        Assert.Equal(6000, SynthFaces.AgeDb30(full).Pairs);
+    }
+
+    [Fact]
     public void VerificationSetsHaveTheProtocolShapes()
     {
         var settings = Settings.Default(Dir);
         using var train = SynthFaces.TrainingSet(settings);
         var trainIds = train.IdentityIds.ToHashSet();
         var seen = new HashSet<long>();
-        foreach (var (set, pairs) in new[] { (SynthFaces.Lfw(settings), 6000), (SynthFaces.CfpFp(settings), 7000), (SynthFaces.AgeDb30(settings), 6000) })
+        int p = settings.Profile.VerificationPairs;
+        foreach (var (set, pairs) in new[] { (SynthFaces.Lfw(settings), p), (SynthFaces.CfpFp(settings), p * 7 / 6), (SynthFaces.AgeDb30(settings), p) })
         {
             var images = (SynthFaceDataset)set.Images;
             Assert.Equal(pairs, set.Pairs);

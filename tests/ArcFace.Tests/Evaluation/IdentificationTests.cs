@@ -127,5 +127,10 @@ public class IdentificationTests
         Assert.Throws<ArgumentException>(() => Identification.Evaluate(faces, ids, faces, ids,
             new DistractorSource(DistractorCount + 1, [distractors])));
         Assert.Throws<ArgumentException>(() => Identification.Evaluate(faces, ids, faces, ids.Select(i => i + 100).ToArray(), distractors));
+        var unnormalised = Assert.Throws<ArgumentException>(() => Identification.Evaluate(faces, ids, faces, ids, distractors * 2));
+        Assert.Contains("L2-normalised", unnormalised.Message);
+        using var nanDistractors = distractors.clone();
+        nanDistractors[5, 0] = tensor(float.NaN);
+        Assert.Throws<ArgumentException>(() => Identification.Evaluate(faces, ids, faces, ids, nanDistractors));
     }
 }
