@@ -26,8 +26,9 @@ public static partial class Experiment
     /// <summary>
     /// Trains <see cref="Backbone.Create"/>(profile) with the head <paramref name="makeHead"/>(classes, embedding size)
     /// on <paramref name="train"/> and evaluates it on <paramref name="benchmarks"/>. Initialisation is seeded from the
-    /// settings, so runs that differ only in the head start from the same backbone. The checkpoint lives under
-    /// <c>output/checkpoints/&lt;profile&gt;/&lt;label&gt;</c>: a killed run resumes there, a finished one is reloaded.
+    /// settings, so runs that differ only in the head start from the same backbone. Unless <paramref name="options"/>
+    /// name a checkpoint folder, it is <c>output/checkpoints/&lt;profile&gt;/&lt;label&gt;</c>: a killed run resumes
+    /// there and a finished one is reloaded, so one label must always mean the same options.
     /// </summary>
     public static ExperimentResult Run(Settings settings, string label, Func<int, int, FaceHead> makeHead, IFaceDataset train,
         IReadOnlyList<VerificationSet> benchmarks, IProgress<StepReport>? progress = null, TrainingOptions? options = null)
@@ -36,7 +37,8 @@ public static partial class Experiment
         torch.manual_seed(settings.Seed);
         var backbone = Backbone.Create(settings.Profile).to(device);
         var head = makeHead(train.Classes, settings.Profile.EmbeddingSize).to(device);
-        options ??= TrainingOptions.For(settings) with { CheckpointFolder = CheckpointFolder(settings, label) };
+        options ??= TrainingOptions.For(settings);
+        if (options.CheckpointFolder is null) options = options with { CheckpointFolder = CheckpointFolder(settings, label) };
         var training = new Trainer(backbone, head, options).Fit(train, progress);
         var verification = benchmarks.Select(b => Verification.Evaluate(backbone, b, device: device)).ToList();
         return new ExperimentResult(label, backbone, head, training, verification);

@@ -56,14 +56,14 @@ public sealed record TrainingOptions(
     public LearningRateSchedule EffectiveSchedule => Schedule ?? new PolynomialWarmup();
 
     /// <summary>
-    /// arcface_torch's recipe at the run profile's size: SGD, the profile's lr, batch, epochs; polynomial decay;
-    /// checkpoints under <c>output/checkpoints</c>.
+    /// arcface_torch's recipe at the run profile's size: SGD, the profile's lr, batch, epochs; polynomial decay. No
+    /// checkpoint folder: a folder belongs to one run (one set of options), so set it per run —
+    /// <see cref="Experiment.Run"/> uses <see cref="Experiment.CheckpointFolder"/> of the run's label.
     /// </summary>
     public static TrainingOptions For(Settings settings) => new(
         LearningRate: settings.Profile.LearningRate, Epochs: settings.Profile.Epochs, BatchSize: settings.Profile.BatchSize,
         Seed: settings.Seed, ReportEvery: settings.Profile.Name == ProfileName.Smoke ? 10 : 100,
-        CheckpointEvery: settings.Profile.Name == ProfileName.Smoke ? 200 : 2000,
-        CheckpointFolder: Path.Combine(settings.Output, "checkpoints"));
+        CheckpointEvery: settings.Profile.Name == ProfileName.Smoke ? 200 : 2000);
 
     /// <summary>
     /// The paper's recipe (§4.1, v4 CASIA): SGD, lr 0.1, momentum 0.9, wd 5e-4, ÷10 at 20/32 and 28/32 of the run,
