@@ -45,5 +45,15 @@ public static class Checkpoints
         }
     }
 
+    /// <summary>
+    /// Saves <paramref name="backbone"/>'s <c>state_dict</c> in PyTorch's format, as
+    /// <c>torch.save(backbone.state_dict(), path)</c> does: PyTorch and <see cref="LoadInsightface"/> read it back.
+    /// </summary>
+    public static void SaveInsightface(nn.Module backbone, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        backbone.save_py(path);
+    }
+
     static string List(List<string> items) => items.Count == 0 ? "none" : string.Join(", ", items.Take(20)) + (items.Count > 20 ? $", … ({items.Count - 20} more)" : "");
 }
