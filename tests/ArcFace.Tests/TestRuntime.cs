@@ -1,5 +1,8 @@
 using ArcFace.Runtime;
 
+// libtorch's default generator is process-wide: tests that seed it and then draw must not interleave.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace ArcFace.Tests;
 
 /// <summary>Loads libtorch once for the test process, on the CPU with built-in settings.</summary>
