@@ -11,7 +11,24 @@ namespace ArcFace.Losses;
 /// <param name="Logits">B × C' scaled logits fed to the cross-entropy.</param>
 /// <param name="Labels">B target columns of <see cref="Logits"/>.</param>
 /// <param name="TargetCos">B cosines between each embedding and its class centre (before any margin), for monitoring.</param>
-public sealed record HeadOutput(Tensor Loss, Tensor Logits, Tensor Labels, Tensor TargetCos);
+/// <param name="PlainTargetLogit">B target logits without the margin (null: <see cref="Logits"/> hold none), so that
+/// accuracy is measured as the classifier predicts, not against the margin-penalised target.</param>
+public sealed record HeadOutput(Tensor Loss, Tensor Logits, Tensor Labels, Tensor TargetCos, Tensor? PlainTargetLogit = null)
+{
+    /// <summary>
+    /// How many rows the classifier gets right (a 0-d tensor): the margin-free target logit is at least every other
+    /// logit. A margin head's own logits would count a sample as wrong until it clears the margin too.
+    /// </summary>
+    public Tensor Correct()
+    {
+        using var scope = NewDisposeScope();
+        var labels = Labels.unsqueeze(1);
+        var target = (PlainTargetLogit ?? Logits.gather(1, labels).squeeze(1)).detach();
+        var isTarget = zeros_like(Logits, dtype: ScalarType.Bool).scatter_(1, labels, ones_like(labels, dtype: ScalarType.Bool));
+        var rivals = Logits.detach().masked_fill(isTarget, float.NegativeInfinity).max(1).values;
+        return target.ge(rivals).sum().MoveToOuterDisposeScope();
+    }
+}
 
 /// <summary>
 /// A classification head for face recognition: owns the class centres and turns (embeddings B × D, labels B) into a

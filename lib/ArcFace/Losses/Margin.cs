@@ -75,6 +75,9 @@ public sealed record Margin(double M1 = 1, double M2 = 0, double M3 = 0, double 
     /// <summary>True for (1, 0, 0): the target logit is s·cos θ like every other.</summary>
     public bool IsIdentity => M1 == 1 && M2 == 0 && M3 == 0;
 
+    /// <summary>s·cos θ_y, the target logit without the margin, or null where the margin is the identity.</summary>
+    internal Tensor? PlainTargetLogit(Tensor targetCos) => IsIdentity ? null : targetCos.detach() * Scale;
+
     /// <summary>Angle past which <see cref="MarginBoundary.Fallback"/> replaces the margin: (π − m2)/m1, at most π.</summary>
     public double FallbackAngle => Math.Min(Math.PI, (Math.PI - M2) / M1);
 

@@ -39,7 +39,7 @@ public sealed class MarginHead : FaceHead
     {
         var (x, y) = HeadInput.Check(nameof(MarginHead), embeddings, labels, Classes, EmbeddingSize, weight.dtype);
         var (logits, targetCos) = CosineClassifier.Logits(x, weight, y, Margin);
-        return new HeadOutput(nn.functional.cross_entropy(logits, y), logits, y, targetCos.detach());
+        return new HeadOutput(nn.functional.cross_entropy(logits, y), logits, y, targetCos.detach(), Margin.PlainTargetLogit(targetCos));
     }
 
     /// <summary>cos θ between each embedding and every class centre (B × C), for monitoring.</summary>

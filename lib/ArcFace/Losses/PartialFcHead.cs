@@ -58,7 +58,7 @@ public sealed class PartialFcHead : FaceHead
         var (index, remapped) = training ? Sample(y) : (null, y);
         var centres = index is null ? (Tensor)weight : weight.index_select(0, index);
         var (logits, targetCos) = CosineClassifier.Logits(x, centres, remapped, Margin);
-        return new HeadOutput(nn.functional.cross_entropy(logits, remapped), logits, remapped, targetCos.detach());
+        return new HeadOutput(nn.functional.cross_entropy(logits, remapped), logits, remapped, targetCos.detach(), Margin.PlainTargetLogit(targetCos));
     }
 
     /// <summary>

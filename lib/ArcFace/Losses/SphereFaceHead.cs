@@ -73,6 +73,6 @@ public sealed class SphereFaceHead : FaceHead
         var psi = sign * (theta * M).cos() - 2 * k;
         var delta = (lambda * target + psi) / (1 + lambda) - target;
         var logits = cos.scatter_add(1, y.unsqueeze(1), delta) * norm;
-        return new HeadOutput(nn.functional.cross_entropy(logits, y), logits, y, target.squeeze(1).detach());
+        return new HeadOutput(nn.functional.cross_entropy(logits, y), logits, y, target.squeeze(1).detach(), (target * norm).squeeze(1).detach());
     }
 }

@@ -42,7 +42,7 @@ public sealed class SubCenterHead : FaceHead
     {
         var (x, y) = HeadInput.Check(nameof(SubCenterHead), embeddings, labels, Classes, EmbeddingSize, weight.dtype);
         var (logits, targetCos) = CosineClassifier.Logits(x, weight, y, Margin, K);
-        return new HeadOutput(nn.functional.cross_entropy(logits, y), logits, y, targetCos.detach());
+        return new HeadOutput(nn.functional.cross_entropy(logits, y), logits, y, targetCos.detach(), Margin.PlainTargetLogit(targetCos));
     }
 
     /// <summary>cos θ_j = max over the K sub-centres of class j, for every class (B × C).</summary>

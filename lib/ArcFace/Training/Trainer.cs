@@ -96,7 +96,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
                         optimizer.zero_grad();
                         step.ZeroGrad();
                         var output = step.Forward(batch.Images.to(device), batch.Labels.to(device));
-                        var correct = output.Logits.argmax(1).eq(output.Labels).sum();
+                        var correct = output.Correct();
                         var angles = rad2deg(acos(output.TargetCos.detach().to(float32).clamp(-1, 1))).sum();
                         // One host sync per step, as arcface_torch's loss.item().
                         var stats = stack([output.Loss.detach().to(float32), correct.to(float32), angles]).cpu().data<float>().ToArray();

@@ -274,3 +274,37 @@ public class HeadTests
         AssertGradientsMatchFiniteDifferences(Loss, [x, head.Weight]);
     }
 }
+
+public class HeadAccuracyTests
+{
+    [Fact]
+    public void CorrectCountsTheMarginFreePredictionNotTheMarginPenalisedLogit()
+    {
+        TestRuntime.EnsureLoaded();
+        // Two classes 60° apart; embeddings at 20° from their own centre (40° from the other): the plain classifier is
+        // right for both, while cos(20° + 28.6°) = 0.662 < cos 40° = 0.766 puts the ArcFace target logit below its rival.
+        var head = new MarginHead(2, 2, Margin.ArcFace(0.5)).to(float64);
+        using (no_grad()) head.Weight.copy_(tensor(new double[] { 1, 0, Math.Cos(Math.PI / 3), Math.Sin(Math.PI / 3) }, 2, 2));
+        double a = 20 * Math.PI / 180, b = 40 * Math.PI / 180;
+        var x = tensor(new double[] { Math.Cos(a), Math.Sin(a), Math.Cos(b), Math.Sin(b) }, 2, 2);
+        var output = head.forward(x, tensor(new long[] { 0, 1 }));
+        Assert.Equal(0L, output.Logits.argmax(1).eq(output.Labels).sum().item<long>());
+        Assert.Equal(2L, output.Correct().item<long>());
+        // One embedding moved past the midpoint (35° from class 0, 25° from class 1) is wrong for both counts.
+        double c = 35 * Math.PI / 180;
+        var wrong = head.forward(tensor(new double[] { Math.Cos(c), Math.Sin(c) }, 1, 2), tensor(new long[] { 0 }));
+        Assert.Equal(0L, wrong.Correct().item<long>());
+    }
+
+    [Fact]
+    public void CorrectOnASoftmaxHeadIsTheArgmaxOfItsLogits()
+    {
+        TestRuntime.EnsureLoaded();
+        torch.manual_seed(5);
+        var head = new SoftmaxHead(7, 4);
+        var x = randn(32, 4);
+        var y = randint(7, 32);
+        var output = head.forward(x, y);
+        Assert.Equal(output.Logits.argmax(1).eq(y).sum().item<long>(), output.Correct().item<long>());
+    }
+}
