@@ -1,3 +1,4 @@
+using ArcFace.Data;
 using ArcFace.Runtime;
 
 namespace ArcFace.Interactive;
@@ -8,11 +9,15 @@ namespace ArcFace.Interactive;
 /// </summary>
 public static class Env
 {
-    /// <summary>Loads the settings and initialises libtorch (device, threads) for them; later calls reuse the runtime.</summary>
+    /// <summary>
+    /// Loads the settings, initialises libtorch (device, threads) for them (later calls reuse the runtime) and keeps
+    /// rendered SynthFaces sets under the output folder (<see cref="SynthFaces.CacheFolder"/>).
+    /// </summary>
     public static Settings Load(string? path = null)
     {
         var settings = Settings.Load(path);
         TorchRuntime.Initialize(settings);
+        SynthFaces.CacheFolder = Path.Combine(settings.Output, "cache", "synthfaces");
         return settings;
     }
 

@@ -1,10 +1,15 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using static TorchSharp.torch;
 
 namespace ArcFace.Data;
 
 /// <summary>
 /// A SynthFaces set: which identity and variation each image has. Images are rendered on demand (on the set's device)
-/// or, for sets up to 64 M floats (a smoke training set is 15 M), once into memory on first use.
+/// or, for sets up to 64 M floats (a smoke training set is 15 M), once into memory on first use. Where
+/// <see cref="SynthFaces.CacheFolder"/> is set, that first use reads the set from disk when an earlier process rendered
+/// it (keyed by <see cref="CacheKey"/>) and writes it there otherwise: a notebook series renders each set once.
 /// </summary>
 public sealed class SynthFaceDataset : IFaceDataset, IDisposable
 {
@@ -54,7 +59,7 @@ public sealed class SynthFaceDataset : IFaceDataset, IDisposable
     {
         if ((long)Count * 3 * ImageSize * ImageSize <= CacheLimit)
         {
-            lock (gate) cache ??= new TensorFaceDataset(Render(Enumerable.Range(0, Count).ToArray()), images.Select(i => i.Class).ToArray(), Classes);
+            lock (gate) cache ??= new TensorFaceDataset(LoadOrRenderAll(), images.Select(i => i.Class).ToArray(), Classes);
             return cache.Images(indices);
         }
         return Render(indices.ToArray());
@@ -66,6 +71,66 @@ public sealed class SynthFaceDataset : IFaceDataset, IDisposable
             if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), i, $"index outside [0, {Count}).");
         return SynthFaces.Render(indices.Select(i => latents[images[i].Class]).ToArray(), indices.Select(i => images[i].Variation).ToArray(),
             ImageSize, indices.Select(i => images[i].Key ^ Options.Seed).ToArray(), device);
+    }
+
+    /// <summary>
+    /// What the pixels of this set depend on, hashed (SHA-256, hex): the renderer's version, the set's name and options,
+    /// and every image's identity latent, noise key and variation. Two sets with the same key have the same pixels.
+    /// </summary>
+    public string CacheKey => cacheKey ??= ComputeCacheKey();
+
+    string? cacheKey;
+
+    string ComputeCacheKey()
+    {
+        var json = new JsonSerializerOptions { IncludeFields = true };
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+        add($"SynthFaces renderer {SynthFaces.RendererVersion}");
+        add(Name);
+        add(JsonSerializer.Serialize(Options, json));
+        foreach (var latent in latents) add(JsonSerializer.Serialize(latent));
+        foreach (var (c, key, variation) in images) add($"{c} {key ^ Options.Seed} {JsonSerializer.Serialize(variation, json)}");
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    const string CacheMagic = "SynthFaces float32 cache 1";
+
+    Tensor LoadOrRenderAll()
+    {
+        string? path = SynthFaces.CacheFolder is { } folder ? Path.Combine(folder, $"{Name}-{Count}x{ImageSize}-{CacheKey[..16]}.bin") : null;
+        long floats = (long)Count * 3 * ImageSize * ImageSize;
+        if (path is not null && File.Exists(path))
+        {
+            using var reader = new BinaryReader(File.OpenRead(path));
+            try
+            {
+                if (reader.ReadString() == CacheMagic && reader.ReadString() == CacheKey && reader.BaseStream.Length - reader.BaseStream.Position == floats * sizeof(float))
+                {
+                    var pixels = new float[floats];
+                    reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.AsSpan()));
+                    return tensor(pixels, [Count, 3, ImageSize, ImageSize]);
+                }
+            }
+            catch (Exception e) when (e is EndOfStreamException or IOException) { }
+            // Anything else in the file (another key, a torn write) is not this set: render afresh and replace it.
+        }
+        var all = Render(Enumerable.Range(0, Count).ToArray());
+        if (path is not null) Save(path, all);
+        return all;
+    }
+
+    void Save(string path, Tensor all)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temporary = $"{path}.{Environment.ProcessId}.tmp";
+        using (var writer = new BinaryWriter(File.Create(temporary)))
+        {
+            writer.Write(CacheMagic);
+            writer.Write(CacheKey);
+            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(all.contiguous().data<float>().ToArray().AsSpan()));
+        }
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Frees the cached images.</summary>

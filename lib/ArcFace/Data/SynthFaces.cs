@@ -74,6 +74,18 @@ public static class SynthFaces
     /// <summary>Dimension of an identity latent.</summary>
     public const int LatentSize = 32;
 
+    /// <summary>
+    /// Version of what turns (latent, variation) into pixels; part of every <see cref="SynthFaceDataset.CacheKey"/>.
+    /// Raise it with any change to the renderer or to how a latent and a variation become renderer parameters, or cached sets would be stale.
+    /// </summary>
+    public const int RendererVersion = 1;
+
+    /// <summary>
+    /// Where rendered sets are kept between processes (null: nowhere). Set by the notebooks' <c>Env.Load()</c> to
+    /// <c>&lt;output&gt;/cache/synthfaces</c>; delete the folder to reclaim the space.
+    /// </summary>
+    public static string? CacheFolder { get; set; }
+
     const int EvaluationBase = 1;   // set s uses identity ids (s + EvaluationBase) << 32 + …
 
     /// <summary>The training set of a run profile (identities, images per identity, size) and the settings' seed.</summary>
