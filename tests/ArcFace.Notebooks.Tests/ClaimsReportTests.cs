@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ArcFace.Evaluation;
 
@@ -31,6 +32,10 @@ public class ClaimsReportTests
 
         var executed = File.ReadAllText(Path.Combine(output, "notebooks", "claims.ipynb"));
         Assert.Contains("seeds 2: 2048, 2049", executed);
+        // Cell 4: the notebook's own table of the claims it recorded.
+        string shown = Ipynb.Text(JsonNode.Parse(executed)!["cells"]![3]!["outputs"]![0]!["data"]!["text/html"]);
+        Assert.Contains("<td>ours beats baseline</td><td>+1.0</td>", shown);
+        Assert.Contains("<td>3</td><td>holds</td>", shown);
 
         var claim = Assert.Single(Scoreboard.Read(output));
         Assert.Equal(("claims", "ours beats baseline", "+1.0", "%", 3, Verdict.Holds), (claim.Notebook, claim.Claim, claim.Paper, claim.Unit, claim.Seeds, claim.Verdict));
