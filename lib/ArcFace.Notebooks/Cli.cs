@@ -13,6 +13,8 @@ public static class Cli
                                        notebooks and an HTML report; stops at the first failing cell (exit code 1)
               --profile smoke|full     run profile (sets ARCFACE_PROFILE for the notebooks)
               --output <dir>           output folder (default: 'output' of environment.json)
+              --seeds N                seeds per training notebook, 1-100 (sets ARCFACE_SEEDS)
+              --seed S                 first seed (sets ARCFACE_SEED)
           grid <out.png> [--identities N] [--images M] [--size S]
                                        save a SynthFaces picture grid: N identities (rows) × M images each, S pixels
           kernel -f <connection.json>  serve as a Jupyter kernel (started by Jupyter through the kernelspec)
@@ -21,7 +23,7 @@ public static class Cli
         options: --env <environment.json>
         """;
 
-    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--dir", "--name", "-f", "--identities", "--images", "--size"];
+    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--seeds", "--seed", "--dir", "--name", "-f", "--identities", "--images", "--size"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -43,6 +45,7 @@ public static class Cli
         catch (SettingsException e) { return Fail($"error: {e.Message}"); }
         catch (TorchLoadException e) { return Fail($"error: {e.Message}"); }
         catch (FormatException e) { return Fail($"error: {e.Message}"); }
+        catch (InvalidDataException e) { return Fail($"error: {e.Message}"); }
     }
 
     static int Grid(string png, string[] args, Settings settings)
@@ -60,6 +63,8 @@ public static class Cli
         // The notebooks read the same settings through Env.Load(): options travel as environment overrides.
         if (Option(args, "--profile") is { } profile) Environment.SetEnvironmentVariable("ARCFACE_PROFILE", profile);
         if (Option(args, "--output") is { } output) Environment.SetEnvironmentVariable("ARCFACE_OUTPUT", Path.GetFullPath(output));
+        if (Option(args, "--seeds") is { } seeds) Environment.SetEnvironmentVariable("ARCFACE_SEEDS", seeds);
+        if (Option(args, "--seed") is { } seed) Environment.SetEnvironmentVariable("ARCFACE_SEED", seed);
         var settings = Settings.Load();
         if (settings.Source is { } source) Environment.SetEnvironmentVariable("ARCFACE_ENV", source);
         var notebooks = Positional(args.Skip(1).ToArray()).Select(Path.GetFullPath).ToList();
@@ -68,6 +73,7 @@ public static class Cli
             string folder = Path.Combine(settings.Source is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(settings.Source)!, "notebooks");
             notebooks = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.ipynb").Order(StringComparer.Ordinal).ToList() : [];
             if (notebooks.Count == 0) return Fail($"error: no notebooks given and none in {folder}.");
+            File.Delete(ArcFace.Evaluation.Scoreboard.PathFor(settings.Output));   // a full run's scoreboard is this run's alone
         }
         if (notebooks.FirstOrDefault(n => !File.Exists(n)) is { } missing) return Fail($"error: {missing}: notebook not found.");
         var info = TorchRuntime.Initialize(settings);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using ArcFace.Evaluation;
 using ArcFace.Interactive;
 using Markdig;
 
@@ -23,6 +24,7 @@ public static class HtmlReport
         .output { border-left: 3px solid #d1d5db; padding-left: 10px; margin-top: 4px; overflow-x: auto; }
         .error pre { background: #fef2f2; color: #991b1b; } .failed { color: #b91c1c; } .passed { color: #15803d; }
         table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #d1d5db; padding: 3px 8px; text-align: right; }
+        .holds { color: #15803d; } .inconclusive { color: #b45309; } .contradicted { color: #b91c1c; } td.text { text-align: left; }
         </style>
         """;
 
@@ -59,11 +61,16 @@ public static class HtmlReport
         File.WriteAllText(path, html.ToString());
     }
 
-    /// <summary>Writes the index: each notebook's status, time and links; <paramref name="notRun"/> listed after.</summary>
-    public static void WriteIndex(string path, IReadOnlyList<NotebookRun> runs, IReadOnlyList<string> notRun)
+    /// <summary>
+    /// Writes the index: the scoreboard of <paramref name="claims"/> first (where there are any), then each notebook's
+    /// status, time and links, <paramref name="notRun"/> listed after.
+    /// </summary>
+    public static void WriteIndex(string path, IReadOnlyList<NotebookRun> runs, IReadOnlyList<string> notRun, IReadOnlyList<ClaimResult>? claims = null)
     {
         var html = new StringBuilder($"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ArcFace notebooks</title>{Style}</head><body>\n");
-        html.Append("<h1>ArcFace notebooks</h1>\n<table><tr><th>notebook</th><th>cells</th><th>seconds</th><th>status</th><th>executed</th></tr>\n");
+        html.Append("<h1>ArcFace notebooks</h1>\n");
+        if (claims is { Count: > 0 }) html.Append(ClaimsTable(claims));
+        html.Append("<table><tr><th>notebook</th><th>cells</th><th>seconds</th><th>status</th><th>executed</th></tr>\n");
         foreach (var r in runs)
             html.Append(string.Create(CultureInfo.InvariantCulture,
                 $"<tr><td style=\"text-align:left\"><a href=\"{Enc(Relative(path, r.Page))}\">{Enc(r.Title)}</a></td><td>{r.CodeCells}</td><td>{r.Seconds:F1}</td>" +
@@ -74,6 +81,22 @@ public static class HtmlReport
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, html.ToString());
     }
+
+    static string ClaimsTable(IReadOnlyList<ClaimResult> claims)
+    {
+        var html = new StringBuilder("<h2>Claims</h2>\n<table class=\"claims\"><tr><th>notebook</th><th>claim</th><th>paper</th><th>ours (mean ± std)</th><th>seeds</th><th>verdict</th></tr>\n");
+        foreach (var c in claims)
+            html.Append($"<tr><td class=\"text\">{Enc(c.Notebook)}</td><td class=\"text\">{Enc(c.Claim)}</td><td>{Enc(c.Paper)}</td><td>{Enc(c.Ours)}</td>" +
+                $"<td>{c.Seeds}</td><td class=\"text\"><span class=\"{VerdictName(c.Verdict)}\" title=\"{Enc(c.Test)}\">{VerdictName(c.Verdict)}</span></td></tr>\n");
+        return html.Append($"</table>\n<p>{ClaimsSummary(claims)}</p>\n").ToString();
+    }
+
+    /// <summary>"N of M claims hold".</summary>
+    public static string ClaimsSummary(IReadOnlyList<ClaimResult> claims) =>
+        $"{claims.Count(c => c.Verdict == Verdict.Holds)} of {claims.Count} claims hold";
+
+    /// <summary>The verdict as the scoreboard writes it: holds, inconclusive, contradicted.</summary>
+    public static string VerdictName(Verdict verdict) => verdict.ToString().ToLowerInvariant();
 
     static string Output(JsonObject output)
     {

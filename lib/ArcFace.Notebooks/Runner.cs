@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ArcFace.Evaluation;
 
 namespace ArcFace.Notebooks;
 
@@ -22,18 +23,30 @@ public static class Runner
         {
             var run = await RunNotebookAsync(Ipynb.Load(path), output, log);
             runs.Add(run);
-            HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList());
+            var claims = Scoreboard.Read(output);
+            HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList(), claims);
             if (run.Failure is not null)
             {
                 log.WriteLine($"error: {path}: {run.Failure}");
                 log.WriteLine($"report: {Path.Combine(output, "report", "index.html")}");
+                WriteClaims(claims, log);
                 log.WriteLine($"notebooks: {runs.Count - 1} passed, 1 failed, {notebooks.Count - runs.Count} skipped");
                 return 1;
             }
         }
         log.WriteLine($"report: {Path.Combine(output, "report", "index.html")} ({runs.Sum(r => r.Seconds):F1} s)");
+        WriteClaims(Scoreboard.Read(output), log);
         log.WriteLine($"notebooks: {runs.Count} passed, 0 failed");
         return 0;
+    }
+
+    // Before the "notebooks:" line, which CI parses as the last line.
+    static void WriteClaims(IReadOnlyList<ClaimResult> claims, TextWriter log)
+    {
+        foreach (var c in claims)
+            log.WriteLine($"claim: {c.Notebook}: {c.Claim}: paper {c.Paper}, ours {c.Ours} ({c.Seeds} seed{(c.Seeds == 1 ? "" : "s")}): {HtmlReport.VerdictName(c.Verdict)}");
+        int count(Verdict v) => claims.Count(c => c.Verdict == v);
+        log.WriteLine($"claims: {count(Verdict.Holds)} hold, {count(Verdict.Inconclusive)} inconclusive, {count(Verdict.Contradicted)} contradicted");
     }
 
     static async Task<NotebookRun> RunNotebookAsync(Ipynb notebook, string output, TextWriter log)

@@ -1,27 +1,13 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace ArcFace.Notebooks.Tests;
 
 public class DoctorTests
 {
-    static (int ExitCode, string Output) Host(string arguments, params (string Name, string Value)[] environment)
-    {
-        var psi = new ProcessStartInfo("dotnet", $"\"{TestHost.HostDll}\" {arguments}")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestHost.TempDir(),
-        };
-        foreach (var (name, value) in environment) psi.Environment[name] = value;
-        using var process = Process.Start(psi)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
-    }
-
     [Fact]
     public void DoctorReportsTheCpuBackendTheDeviceAndAHeadTiming()
     {
-        var (code, output) = Host("doctor", ("ARCFACE_DEVICE", "auto"));
+        var (code, output) = TestHost.Run("doctor", ("ARCFACE_DEVICE", "auto"));
         Assert.True(code == 0, output);
         Assert.Matches(new Regex(@"^backend\s+cpu \(libtorch-cpu-linux-x64 2\.10\.0\)$", RegexOptions.Multiline), output);
         Assert.Matches(new Regex(@"^device\s+cpu$", RegexOptions.Multiline), output);
@@ -32,7 +18,7 @@ public class DoctorTests
     [Fact]
     public void DoctorNamesABadSettingAndFails()
     {
-        var (code, output) = Host("doctor", ("ARCFACE_DEVICE", "tpu"));
+        var (code, output) = TestHost.Run("doctor", ("ARCFACE_DEVICE", "tpu"));
         Assert.NotEqual(0, code);
         Assert.Contains("ARCFACE_DEVICE", output);
         Assert.Contains("auto, cpu, cuda", output);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ArcFace.Runtime;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]   // the runner sets the current folder per notebook
@@ -30,5 +31,20 @@ public static class TestHost
             while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ArcFace.Notebooks.sln"))) dir = dir.Parent;
             return Path.Combine(dir!.FullName, "lib", "ArcFace.Notebooks", "bin", configuration, "net10.0", "ArcFace.Notebooks.dll");
         }
+    }
+
+    /// <summary>Runs the built host with <paramref name="arguments"/> in a fresh temporary folder; returns its exit code and stdout then stderr.</summary>
+    public static (int ExitCode, string Output) Run(string arguments, params (string Name, string Value)[] environment)
+    {
+        var psi = new ProcessStartInfo("dotnet", $"\"{HostDll}\" {arguments}")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TempDir(),
+        };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
+        using var process = Process.Start(psi)!;
+        var error = process.StandardError.ReadToEndAsync();   // both pipes at once: a full stderr pipe would stall the host
+        string output = process.StandardOutput.ReadToEnd() + error.Result;
+        process.WaitForExit();
+        return (process.ExitCode, output);
     }
 }

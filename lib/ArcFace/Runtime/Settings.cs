@@ -35,6 +35,12 @@ public sealed record Settings(
     DataRoots Data,
     string? Source)
 {
+    /// <summary>How many seeds a training notebook runs, from <see cref="Seed"/> on (1 to 100; default 1).</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>The seeds a training notebook runs: Seed, Seed + 1, …, Seed + Seeds − 1.</summary>
+    public IReadOnlyList<long> SeedList => Enumerable.Range(0, Seeds).Select(i => unchecked(Seed + i)).ToArray();
+
     /// <summary>The file name looked for in the current folder and its parents.</summary>
     public const string FileName = "environment.json";
 
@@ -45,6 +51,7 @@ public sealed record Settings(
         ["threads"] = ["an integer from 0 to 1024"],
         ["profile"] = ["smoke", "full"],
         ["seed"] = ["an integer"],
+        ["seeds"] = ["an integer from 1 to 100"],
         ["output"] = ["a folder path"],
         ["data"] = ["an object with keys root, train, verification, checkpoint"],
     };
@@ -130,6 +137,7 @@ public sealed record Settings(
         var profile = choice("profile", "ARCFACE_PROFILE", d.Profile.Name);
         var threads = (int)integer("threads", "ARCFACE_THREADS", d.Threads, 0, 1024);
         var seed = integer("seed", "ARCFACE_SEED", d.Seed, long.MinValue, long.MaxValue);
+        var seeds = (int)integer("seeds", "ARCFACE_SEEDS", d.Seeds, 1, 100);
         var libtorch = folder(env.GetValueOrDefault("TORCH_LIB_DIR") is { Length: > 0 } t ? t : text("libtorchDir", "ARCFACE_LIBTORCHDIR"));
         var output = folder(text("output", "ARCFACE_OUTPUT")) ?? d.Output;
 
@@ -151,7 +159,7 @@ public sealed record Settings(
         var roots = new DataRoots(folder(data.GetValueOrDefault("root")) ?? d.Data.Root, folder(data.GetValueOrDefault("train")),
             folder(data.GetValueOrDefault("verification")), folder(data.GetValueOrDefault("checkpoint")));
 
-        return new Settings(device, libtorch, threads, RunProfile.Of(profile), seed, output, roots, source);
+        return new Settings(device, libtorch, threads, RunProfile.Of(profile), seed, output, roots, source) { Seeds = seeds };
     }
 
     static SettingsException Bad(string where, string value, string[] allowed) =>

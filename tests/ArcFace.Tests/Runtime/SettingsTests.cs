@@ -40,6 +40,7 @@ public class SettingsTests : IDisposable
         string repoFile = Path.Combine(AppContext.BaseDirectory, "../../../../../environment.json");
         var s = Settings.Load(repoFile, NoEnvironment);
         Assert.Equal(ProfileName.Smoke, s.Profile.Name);
+        Assert.Equal(3, s.Seeds);
     }
 
     [Fact]
@@ -82,6 +83,36 @@ public class SettingsTests : IDisposable
         var e = Assert.Throws<SettingsException>(() => Settings.Load(path, new Dictionary<string, string?> { ["ARCFACE_PROFILE"] = "huge" }));
         Assert.Contains("ARCFACE_PROFILE", e.Message);
         Assert.Contains("smoke, full", e.Message);
+    }
+
+    [Fact]
+    public void SeedsGiveConsecutiveSeedsFromSeed()
+    {
+        var s = Settings.Load(Write("""{ "seed": 7, "seeds": 3 }"""), NoEnvironment);
+        Assert.Equal(3, s.Seeds);
+        Assert.Equal([7L, 8, 9], s.SeedList);
+        Assert.Equal([2048L], Settings.Load(Write("{}"), NoEnvironment).SeedList);
+    }
+
+    [Fact]
+    public void SeedsOutOfRangeNamesTheKey()
+    {
+        foreach (var bad in new[] { "0", "101", "2.5", "\"three\"" })
+        {
+            var e = Assert.Throws<SettingsException>(() => Settings.Load(Write($$"""{ "seeds": {{bad}} }"""), NoEnvironment));
+            Assert.Contains("key 'seeds'", e.Message);
+            Assert.Contains("an integer from 1 to 100", e.Message);
+        }
+    }
+
+    [Fact]
+    public void ArcFaceSeedsOverridesTheFile()
+    {
+        string path = Write("""{ "seed": 1, "seeds": 3 }""");
+        var s = Settings.Load(path, new Dictionary<string, string?> { ["ARCFACE_SEEDS"] = "5", ["ARCFACE_SEED"] = "10" });
+        Assert.Equal([10L, 11, 12, 13, 14], s.SeedList);
+        var e = Assert.Throws<SettingsException>(() => Settings.Load(path, new Dictionary<string, string?> { ["ARCFACE_SEEDS"] = "0" }));
+        Assert.Contains("ARCFACE_SEEDS", e.Message);
     }
 
     [Fact]
