@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ArcFace.Losses;
@@ -41,4 +42,25 @@ public abstract class FaceHead(string name) : nn.Module<Tensor, Tensor, HeadOutp
 
     /// <summary>Embedding dimension.</summary>
     public abstract int EmbeddingSize { get; }
+
+    /// <summary>
+    /// The class centres where the head normalises them before use, so that their norm changes the training dynamics
+    /// (the gradient on a centre scales with 1/‖W‖) but not the logits; null where the norm is part of the logits
+    /// (Softmax). <see cref="RescaleCentres"/> sets that norm.
+    /// </summary>
+    public virtual Parameter? NormalisedCentres => null;
+
+    /// <summary>
+    /// Gives every normalised centre the norm <paramref name="norm"/>, keeping its direction. The paper's code draws
+    /// centres from N(0, 0.01): a norm of 0.01·√D (0.11 at D = 128), whose 1/‖W‖ gradients blow the norms up within a
+    /// few dozen steps and then freeze the centres; a unit norm avoids that on short runs. Returns false where the head
+    /// has no normalised centres.
+    /// </summary>
+    public bool RescaleCentres(double norm)
+    {
+        if (NormalisedCentres is not { } centres) return false;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(norm);
+        using (no_grad()) centres.copy_(nn.functional.normalize(centres, dim: 1) * norm);
+        return true;
+    }
 }

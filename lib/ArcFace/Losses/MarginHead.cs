@@ -35,6 +35,9 @@ public sealed class MarginHead : FaceHead
     /// <summary>Class centres, C × D (not normalised; the head normalises them on use).</summary>
     public Parameter Weight => weight;
 
+    /// <inheritdoc/>
+    public override Parameter NormalisedCentres => weight;
+
     public override HeadOutput forward(Tensor embeddings, Tensor labels)
     {
         var (x, y) = HeadInput.Check(nameof(MarginHead), embeddings, labels, Classes, EmbeddingSize, weight.dtype);

@@ -42,6 +42,9 @@ public sealed class PartialFcHead : FaceHead
     /// <summary>Class centres, C × D.</summary>
     public Parameter Weight => weight;
 
+    /// <inheritdoc/>
+    public override Parameter NormalisedCentres => weight;
+
     /// <summary>Classes scored per step: ⌊rate·C⌋, or more when the batch holds more distinct classes.</summary>
     public int SampleCount => (int)(SampleRate * Classes);
 

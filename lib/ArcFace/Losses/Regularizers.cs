@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ArcFace.Losses;
@@ -102,6 +103,9 @@ public sealed class RegularizedHead : FaceHead
 
     /// <summary>The wrapped margin head.</summary>
     public MarginHead Inner => inner;
+
+    /// <inheritdoc/>
+    public override Parameter NormalisedCentres => inner.Weight;
 
     /// <summary>A label such as "ArcFace (0.5) + Intra + Inter".</summary>
     public string Label

@@ -48,6 +48,9 @@ public sealed class SphereFaceHead : FaceHead
     /// <summary>Class centres, C × D.</summary>
     public Parameter Weight => weight;
 
+    /// <inheritdoc/>
+    public override Parameter NormalisedCentres => weight;
+
     /// <summary>ψ(θ) = (−1)^k cos(mθ) − 2k, k = ⌊mθ/π⌋ (clipped to m − 1 at θ = π): monotonically decreasing on [0, π].</summary>
     public static double Psi(double thetaRadians, int m)
     {

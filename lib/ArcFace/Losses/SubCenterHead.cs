@@ -38,6 +38,9 @@ public sealed class SubCenterHead : FaceHead
     /// <summary>Sub-centres, (C·K) × D, class-major.</summary>
     public Parameter Weight => weight;
 
+    /// <inheritdoc/>
+    public override Parameter NormalisedCentres => weight;
+
     public override HeadOutput forward(Tensor embeddings, Tensor labels)
     {
         var (x, y) = HeadInput.Check(nameof(SubCenterHead), embeddings, labels, Classes, EmbeddingSize, weight.dtype);

@@ -147,3 +147,20 @@ public class ClaimsTests
         Assert.Throws<ArgumentException>(() => Claims.Below("nb", "c", "", [], 1));
     }
 }
+
+public class SpreadTests
+{
+    [Fact]
+    public void MeanAndSampleStdOfSeedsByHand()
+    {
+        // [80, 82, 81]: mean 81, squared deviations 1 + 1 + 0 over n − 1 = 2 → std 1.
+        var spread = Spread.Of([80, 82, 81]);
+        Assert.Equal(81, spread.Mean, 12);
+        Assert.Equal(1, spread.Std, 12);
+        Assert.Equal("81.00 ± 1.00", spread.ToString());
+        var one = Spread.Of([93.5]);
+        Assert.True(double.IsNaN(one.Std));
+        Assert.Equal("93.50", one.ToString());
+        Assert.Throws<ArgumentException>(() => Spread.Of([]));
+    }
+}

@@ -308,3 +308,28 @@ public class HeadAccuracyTests
         Assert.Equal(output.Logits.argmax(1).eq(y).sum().item<long>(), output.Correct().item<long>());
     }
 }
+
+public class CentreNormTests
+{
+    [Fact]
+    public void RescaleCentresSetsTheNormKeepsTheDirectionAndLeavesTheLogitsAlone()
+    {
+        TestRuntime.EnsureLoaded();
+        torch.manual_seed(8);
+        var head = new MarginHead(5, 16, Margin.ArcFace(0.5)).to(float64);
+        // N(0, 0.01) in 16 dimensions: norms near 0.01·√16 = 0.04.
+        Assert.InRange(head.Weight.norm(1).mean().item<double>(), 0.02, 0.06);
+        var before = nn.functional.normalize(head.Weight.detach(), dim: 1).clone();
+        var x = randn(4, 16, dtype: float64);
+        var y = tensor(new long[] { 0, 1, 2, 4 });
+        var logitsBefore = head.forward(x, y).Logits.detach().clone();
+        Assert.True(head.RescaleCentres(1));
+        Assert.All(head.Weight.norm(1).data<double>().ToArray(), n => Assert.Equal(1, n, 12));
+        Assert.True(allclose(before, head.Weight.detach(), 1e-12, 1e-12));
+        Assert.True(allclose(logitsBefore, head.forward(x, y).Logits.detach(), 1e-9, 1e-9));
+        var wrapped = new RegularizedHead(new MarginHead(5, 16, Margin.NormSoftmax()), Regularization.WithIntra);
+        Assert.True(wrapped.RescaleCentres(2));
+        Assert.All(wrapped.Inner.Weight.norm(1).data<float>().ToArray(), n => Assert.Equal(2, n, 4));
+        Assert.False(new SoftmaxHead(5, 16).RescaleCentres(1));
+    }
+}
