@@ -18,12 +18,13 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
     /// <summary>JSON as Jupyter writes it: HTML and '+' unescaped (outputs are HTML; escaping only grows them).</summary>
     public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public string Type => (string?)Header["msg_type"] ?? "";
+    /// <summary>The header's msg_type; empty when it has none (or not a string), which no handler serves.</summary>
+    public string Type => Header["msg_type"] is JsonValue v && v.TryGetValue<string>(out var type) ? type : "";
 
     /// <summary>
     /// Parses frames. Null (and the reason) when the message cannot be answered: no delimiter, a bad signature, or a header
-    /// that is not a JSON object with a string <c>msg_type</c>. A message and a reason when another part is not a JSON
-    /// object (that part reads as empty): the kernel answers it with an error.
+    /// that is not a JSON object. A message and a reason when another part is not a JSON object (that part reads as
+    /// empty): the kernel answers it with an error.
     /// </summary>
     public static WireMessage? Parse(IReadOnlyList<byte[]> frames, byte[] key, out string? problem)
     {
@@ -37,11 +38,6 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
             if (!CryptographicOperations.FixedTimeEquals(expected, frames[d + 1])) { problem = "bad signature"; return null; }
         }
         if (Object(parts[0], "header", ref problem) is not { } header) return null;
-        if (header["msg_type"] is not JsonValue type || type.GetValueKind() != JsonValueKind.String)
-        {
-            problem = $"'header' has no string 'msg_type' ({Kind(header["msg_type"])})";
-            return null;
-        }
         return new(frames.Take(d).ToList(), header, Object(parts[1], "parent_header", ref problem) ?? [],
             Object(parts[2], "metadata", ref problem) ?? [], Object(parts[3], "content", ref problem) ?? []);
     }
