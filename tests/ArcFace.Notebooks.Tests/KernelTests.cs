@@ -62,7 +62,7 @@ public class KernelTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 
     static JsonObject Header(string type) => new() { ["msg_id"] = Guid.NewGuid().ToString("N"), ["session"] = "test", ["username"] = "test", ["msg_type"] = type, ["version"] = "5.3" };
 
-    /// <summary>Sends the four parts as they are (any bytes), signed with the kernel's key; returns the header's msg_id if any.</summary>
+    /// <summary>Sends the four parts as they are (any bytes), signed with the kernel's key.</summary>
     static void SendParts(DealerSocket socket, byte[] header, byte[] content, byte[]? metadata = null)
     {
         byte[][] parts = [header, "{}"u8.ToArray(), metadata ?? "{}"u8.ToArray(), content];
