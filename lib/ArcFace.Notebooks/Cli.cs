@@ -18,6 +18,8 @@ public static class Cli
           grid <out.png> [--identities N] [--images M] [--size S]
                                        save a SynthFaces picture grid: N identities (rows) × M images each, S pixels
           kernel -f <connection.json>  serve as a Jupyter kernel (started by Jupyter through the kernelspec)
+              --allow-unsigned         accept a connection file with an empty key (messages unsigned; also
+                                       ARCFACE_KERNEL_ALLOW_UNSIGNED=1); refused otherwise
           kernel install [--dir <jupyter data dir>] [--name <kernel name>]
                                        write the kernelspec (default: the user's Jupyter data folder)
         options: --env <environment.json>
@@ -38,7 +40,8 @@ public static class Cli
                 "run" => await Run(args),
                 "grid" when Positional(args.Skip(1).ToArray()).FirstOrDefault() is { } png => Grid(png, args, Settings.Load(envPath)),
                 "kernel" when args.ElementAtOrDefault(1) == "install" => Install(args, envPath),
-                "kernel" when Option(args, "-f") is { } file => await Kernel(file),
+                "kernel" when Option(args, "-f") is { } file => await Kernel(file, args.Contains("--allow-unsigned")
+                    || Environment.GetEnvironmentVariable(ConnectionInfo.AllowUnsignedVariable) == "1"),
                 _ => Fail(Usage),
             };
         }
@@ -46,6 +49,7 @@ public static class Cli
         catch (TorchLoadException e) { return Fail($"error: {e.Message}"); }
         catch (FormatException e) { return Fail($"error: {e.Message}"); }
         catch (InvalidDataException e) { return Fail($"error: {e.Message}"); }
+        catch (InputFileException e) { return Fail($"error: {e.Message}"); }
     }
 
     static int Grid(string png, string[] args, Settings settings)
@@ -90,11 +94,11 @@ public static class Cli
         return 0;
     }
 
-    static async Task<int> Kernel(string connectionFile)
+    static async Task<int> Kernel(string connectionFile, bool allowUnsigned)
     {
-        var connection = ConnectionInfo.Load(connectionFile, Console.Error);
-        TorchRuntime.Initialize(Settings.Load());
+        var connection = ConnectionInfo.Load(connectionFile, Console.Error, allowUnsigned);
         using var kernel = new JupyterKernel(connection, Console.Error);
+        TorchRuntime.Initialize(Settings.Load());
         return await kernel.RunAsync();
     }
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ArcFace.Runtime;
 using ArcFace.Interactive;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
@@ -35,6 +36,8 @@ public sealed class NotebookSession : IDisposable
     ];
 
     readonly CompositeKernel kernel;
+    readonly Lock gate = new();
+    CancellationTokenSource? running;
 
     NotebookSession(CompositeKernel kernel) => this.kernel = kernel;
 
@@ -72,19 +75,39 @@ public sealed class NotebookSession : IDisposable
         return session;
     }
 
-    /// <summary>Runs one cell, sending its outputs to <paramref name="sink"/> as they come; returns the error or null.</summary>
+    /// <summary>
+    /// Runs one cell, sending its outputs to <paramref name="sink"/> as they come; returns the error or null. The cell
+    /// runs under its own <see cref="Interruption.Token"/>, which <see cref="Interrupt"/> cancels.
+    /// </summary>
     public async Task<CellError?> ExecuteAsync(string code, IOutputSink sink)
     {
         using var subscription = kernel.KernelEvents.Subscribe(e => Forward(e, sink));
-        var result = await kernel.SendAsync(new SubmitCode(code));
+        using var cell = new CancellationTokenSource();
+        lock (gate) running = cell;
+        KernelCommandResult result;
+        try
+        {
+            using (Interruption.Begin(cell.Token)) result = await kernel.SendAsync(new SubmitCode(code));
+        }
+        finally { lock (gate) running = null; }
         if (result.Events.OfType<CommandFailed>().FirstOrDefault() is not { } failed) return null;
-        var error = Describe(failed);
+        var error = cell.IsCancellationRequested ? Interrupted : Describe(failed);
         sink.Error(error);
         return error;
     }
 
-    /// <summary>Cancels the running cell (Jupyter's interrupt); code that checks the invocation's token stops.</summary>
-    public Task CancelAsync() => kernel.SendAsync(new Cancel());
+    static readonly CellError Interrupted = new("Interrupted",
+        "the cell was interrupted and stopped (at its check of Interruption.Token)", ["Interrupted: the cell was interrupted by the user."]);
+
+    /// <summary>
+    /// Interrupts the running cell (Jupyter's interrupt): cancels its <see cref="Interruption.Token"/>, so code that
+    /// checks the token (training steps) stops and the cell reports <c>Interrupted</c>. Code that never checks it runs
+    /// on: the kernel's own Cancel would answer at once while the code kept running behind the next cell.
+    /// </summary>
+    public void Interrupt()
+    {
+        lock (gate) running?.Cancel();
+    }
 
     /// <summary>Completions at a position: the matches and the span of text they replace.</summary>
     public async Task<(IReadOnlyList<string> Matches, LinePositionSpan? Span)> CompleteAsync(string code, int line, int character)

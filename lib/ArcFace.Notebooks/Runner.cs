@@ -18,10 +18,12 @@ public static class Runner
     /// <summary>Runs <paramref name="notebooks"/> in order; 0 when all pass, 1 at the first failing cell.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> notebooks, string output, TextWriter log)
     {
+        // All read first: a malformed notebook late in the list stops the run before hours of cells, not after.
+        var loaded = notebooks.Select(Ipynb.Load).ToList();
         var runs = new List<NotebookRun>();
-        foreach (var path in notebooks)
+        foreach (var (notebook, path) in loaded.Zip(notebooks))
         {
-            var run = await RunNotebookAsync(Ipynb.Load(path), output, log);
+            var run = await RunNotebookAsync(notebook, output, log);
             runs.Add(run);
             var claims = Scoreboard.Read(output);
             HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList(), claims);

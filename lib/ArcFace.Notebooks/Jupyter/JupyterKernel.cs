@@ -13,6 +13,13 @@ namespace ArcFace.Notebooks.Jupyter;
 /// </summary>
 public sealed class JupyterKernel : IDisposable
 {
+    /// <summary>
+    /// The largest frame the kernel takes in (64 MiB): a peer that sends a larger one is disconnected before the frame is
+    /// buffered. Requests are code and small JSON; without a limit an unauthenticated peer could make the kernel hold
+    /// any amount of memory, since signatures are checked only once a whole message is in.
+    /// </summary>
+    public const int MaxFrameBytes = 64 << 20;
+
     readonly ConnectionInfo connection;
     readonly byte[] key;
     readonly string session = Guid.NewGuid().ToString("N");
@@ -22,32 +29,55 @@ public sealed class JupyterKernel : IDisposable
     readonly TextWriter log;
     readonly CancellationTokenSource stopping = new();
     readonly object iopubGate = new();
+    readonly List<Thread> threads = [];
     NotebookSession? notebook;
     int executionCount;
 
+    /// <summary>Binds the sockets.</summary>
+    /// <exception cref="InputFileException">A port is in use (named with the connection file).</exception>
     public JupyterKernel(ConnectionInfo connection, TextWriter log)
     {
         (this.connection, this.log) = (connection, log);
         key = Encoding.UTF8.GetBytes(connection.Key);
-        shell.Bind(connection.Endpoint(connection.ShellPort));
-        control.Bind(connection.Endpoint(connection.ControlPort));
-        stdin.Bind(connection.Endpoint(connection.StdinPort));
-        iopub.Bind(connection.Endpoint(connection.IopubPort));
-        heartbeat.Bind(connection.Endpoint(connection.HbPort));
+        try
+        {
+            Bind(shell, "shell_port", connection.ShellPort);
+            Bind(control, "control_port", connection.ControlPort);
+            Bind(stdin, "stdin_port", connection.StdinPort);
+            Bind(iopub, "iopub_port", connection.IopubPort);
+            Bind(heartbeat, "hb_port", connection.HbPort);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    void Bind(NetMQSocket socket, string name, int port)
+    {
+        socket.Options.MaxMsgSize = MaxFrameBytes;
+        try { socket.Bind(connection.Endpoint(port)); }
+        catch (NetMQException e) { throw new InputFileException(connection.Source, $"cannot listen on {name} {port}: {e.Message}"); }
     }
 
     /// <summary>Serves until a shutdown request; returns the exit code.</summary>
     public async Task<int> RunAsync()
     {
-        var threads = new[] { new Thread(Heartbeat) { IsBackground = true, Name = "hb" }, new Thread(Control) { IsBackground = true, Name = "control" } };
-        foreach (var t in threads) t.Start();
+        Start(new Thread(Heartbeat) { IsBackground = true, Name = "hb" });
+        Start(new Thread(Control) { IsBackground = true, Name = "control" });
         Publish("status", new JsonObject { ["execution_state"] = "starting" }, null);
         notebook = await NotebookSession.StartAsync();
         log.WriteLine($"kernel ready on {connection.Ip} (shell {connection.ShellPort})");
-        var shellThread = new Thread(Shell) { Name = "shell" };
-        shellThread.Start();
-        shellThread.Join();
+        Start(new Thread(Shell) { Name = "shell" }).Join();
         return 0;
+    }
+
+    Thread Start(Thread thread)
+    {
+        lock (threads) threads.Add(thread);
+        thread.Start();
+        return thread;
     }
 
     void Heartbeat()
@@ -60,6 +90,7 @@ public sealed class JupyterKernel : IDisposable
 
     void Shell() => Serve(shell, HandleShell);
 
+    // A request that fails, malformed or not, gets an error reply where it names a reply type: the client stops waiting.
     void Serve(RouterSocket socket, Action<RouterSocket, WireMessage> handle)
     {
         while (!stopping.IsCancellationRequested)
@@ -68,9 +99,32 @@ public sealed class JupyterKernel : IDisposable
             if (!socket.TryReceiveMultipartBytes(TimeSpan.FromMilliseconds(200), ref frames)) continue;
             var message = WireMessage.Parse(frames, key, out var problem);
             if (message is null) { log.WriteLine($"dropped a message: {problem}"); continue; }
-            try { handle(socket, message); }
-            catch (Exception e) { log.WriteLine($"{message.Type} failed: {e}"); }
+            Publish("status", new JsonObject { ["execution_state"] = "busy" }, message);
+            try
+            {
+                if (problem is not null) throw new InvalidMessageException(problem);
+                handle(socket, message);
+            }
+            catch (Exception e)
+            {
+                log.WriteLine(e is InvalidMessageException ? $"{message.Type}: invalid message: {e.Message}" : $"{message.Type} failed: {e}");
+                ReplyError(socket, message, e);
+            }
+            finally { Publish("status", new JsonObject { ["execution_state"] = "idle" }, message); }
         }
+    }
+
+    void ReplyError(RouterSocket socket, WireMessage request, Exception e)
+    {
+        const string Request = "_request";
+        if (!request.Type.EndsWith(Request, StringComparison.Ordinal)) return;
+        var content = new JsonObject
+        {
+            ["status"] = "error", ["ename"] = e is InvalidMessageException ? "InvalidMessage" : e.GetType().Name, ["evalue"] = e.Message,
+            ["traceback"] = new JsonArray(),
+        };
+        if (request.Type == "execute_request") content["execution_count"] = executionCount;
+        Reply(socket, request, request.Type[..^Request.Length] + "_reply", content);
     }
 
     void HandleControl(RouterSocket socket, WireMessage request)
@@ -78,7 +132,7 @@ public sealed class JupyterKernel : IDisposable
         switch (request.Type)
         {
             case "interrupt_request":
-                notebook?.CancelAsync().Wait(TimeSpan.FromSeconds(5));
+                notebook?.Interrupt();
                 Reply(socket, request, "interrupt_reply", new JsonObject { ["status"] = "ok" });
                 break;
             default: HandleCommon(socket, request); break;
@@ -87,23 +141,18 @@ public sealed class JupyterKernel : IDisposable
 
     void HandleShell(RouterSocket socket, WireMessage request)
     {
-        Publish("status", new JsonObject { ["execution_state"] = "busy" }, request);
-        try
+        switch (request.Type)
         {
-            switch (request.Type)
-            {
-                case "execute_request": Execute(socket, request); break;
-                case "is_complete_request": Reply(socket, request, "is_complete_reply", IsComplete((string?)request.Content["code"] ?? "")); break;
-                case "complete_request": Reply(socket, request, "complete_reply", Complete(request.Content)); break;
-                case "inspect_request":
-                    Reply(socket, request, "inspect_reply", new JsonObject { ["status"] = "ok", ["found"] = false, ["data"] = new JsonObject(), ["metadata"] = new JsonObject() });
-                    break;
-                case "history_request": Reply(socket, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() }); break;
-                case "comm_info_request": Reply(socket, request, "comm_info_reply", new JsonObject { ["status"] = "ok", ["comms"] = new JsonObject() }); break;
-                default: HandleCommon(socket, request); break;
-            }
+            case "execute_request": Execute(socket, request); break;
+            case "is_complete_request": Reply(socket, request, "is_complete_reply", IsComplete(request.Text("code") ?? "")); break;
+            case "complete_request": Reply(socket, request, "complete_reply", Complete(request)); break;
+            case "inspect_request":
+                Reply(socket, request, "inspect_reply", new JsonObject { ["status"] = "ok", ["found"] = false, ["data"] = new JsonObject(), ["metadata"] = new JsonObject() });
+                break;
+            case "history_request": Reply(socket, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() }); break;
+            case "comm_info_request": Reply(socket, request, "comm_info_reply", new JsonObject { ["status"] = "ok", ["comms"] = new JsonObject() }); break;
+            default: HandleCommon(socket, request); break;
         }
-        finally { Publish("status", new JsonObject { ["execution_state"] = "idle" }, request); }
     }
 
     void HandleCommon(RouterSocket socket, WireMessage request)
@@ -112,7 +161,7 @@ public sealed class JupyterKernel : IDisposable
         {
             case "kernel_info_request": Reply(socket, request, "kernel_info_reply", KernelInfo.Reply()); break;
             case "shutdown_request":
-                bool restart = (bool?)request.Content["restart"] ?? false;
+                bool restart = request.Flag("restart") ?? false;
                 Reply(socket, request, "shutdown_reply", new JsonObject { ["status"] = "ok", ["restart"] = restart });
                 stopping.Cancel();
                 break;
@@ -122,9 +171,9 @@ public sealed class JupyterKernel : IDisposable
 
     void Execute(RouterSocket socket, WireMessage request)
     {
-        string code = (string?)request.Content["code"] ?? "";
-        bool silent = (bool?)request.Content["silent"] ?? false;
-        bool store = !silent && ((bool?)request.Content["store_history"] ?? true);
+        string code = request.Text("code") ?? "";
+        bool silent = request.Flag("silent") ?? false;
+        bool store = !silent && (request.Flag("store_history") ?? true);
         int count = store ? ++executionCount : executionCount;
         if (!silent) Publish("execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count }, request);
         var sink = new IopubSink(this, request, count, silent);
@@ -148,10 +197,10 @@ public sealed class JupyterKernel : IDisposable
         return new JsonObject { ["status"] = status, ["indent"] = status == "incomplete" ? "    " : "" };
     }
 
-    JsonObject Complete(JsonObject content)
+    JsonObject Complete(WireMessage request)
     {
-        string code = (string?)content["code"] ?? "";
-        int cursor = Math.Clamp((int?)content["cursor_pos"] ?? code.Length, 0, code.Length);
+        string code = request.Text("code") ?? "";
+        int cursor = Math.Clamp(request.Integer("cursor_pos") ?? code.Length, 0, code.Length);
         var (line, character) = ToLinePosition(code, cursor);
         var (matches, span) = notebook!.CompleteAsync(code, line, character).GetAwaiter().GetResult();
         int start = span is null ? WordStart(code, cursor) : ToOffset(code, span.Start.Line, span.Start.Character);
@@ -227,6 +276,9 @@ public sealed class JupyterKernel : IDisposable
     public void Dispose()
     {
         stopping.Cancel();
+        // NetMQ sockets are not thread-safe: disposing one while its thread polls it throws on that thread (and ends the
+        // process). The loops see `stopping` within their 200 ms poll; a shell thread stuck in a cell is not waited for.
+        lock (threads) foreach (var t in threads.Where(t => t != Thread.CurrentThread)) t.Join(TimeSpan.FromSeconds(2));
         notebook?.Dispose();
         foreach (var s in new NetMQSocket[] { shell, control, stdin, iopub, heartbeat }) s.Dispose();
         NetMQConfig.Cleanup(block: false);

@@ -18,9 +18,14 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
     /// <summary>JSON as Jupyter writes it: HTML and '+' unescaped (outputs are HTML; escaping only grows them).</summary>
     public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public string Type => (string?)Header["msg_type"] ?? "";
+    /// <summary>The header's msg_type; empty when it has none (or not a string), which no handler serves.</summary>
+    public string Type => Header["msg_type"] is JsonValue v && v.TryGetValue<string>(out var type) ? type : "";
 
-    /// <summary>Parses frames; null (and a reason) when the delimiter or a valid signature is missing.</summary>
+    /// <summary>
+    /// Parses frames. Null (and the reason) when the message cannot be answered: no delimiter, a bad signature, or a header
+    /// that is not a JSON object. A message and a reason when another part is not a JSON object (that part reads as
+    /// empty): the kernel answers it with an error.
+    /// </summary>
     public static WireMessage? Parse(IReadOnlyList<byte[]> frames, byte[] key, out string? problem)
     {
         int d = frames.ToList().FindIndex(f => f.AsSpan().SequenceEqual(Delimiter));
@@ -32,9 +37,54 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
             var expected = Encoding.ASCII.GetBytes(Sign(key, parts));
             if (!CryptographicOperations.FixedTimeEquals(expected, frames[d + 1])) { problem = "bad signature"; return null; }
         }
-        JsonObject obj(byte[] b) => JsonNode.Parse(b) as JsonObject ?? [];
-        return new(frames.Take(d).ToList(), obj(parts[0]), obj(parts[1]), obj(parts[2]), obj(parts[3]));
+        if (Object(parts[0], "header", ref problem) is not { } header) return null;
+        return new(frames.Take(d).ToList(), header, Object(parts[1], "parent_header", ref problem) ?? [],
+            Object(parts[2], "metadata", ref problem) ?? [], Object(parts[3], "content", ref problem) ?? []);
     }
+
+    // Duplicate keys are refused here: later reads of the object would otherwise throw wherever they happen.
+    static JsonObject? Object(byte[] json, string name, ref string? problem)
+    {
+        try
+        {
+            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+            if (node is JsonObject o) return o;
+            problem ??= $"'{name}' must be a JSON object, got {Kind(node)}";
+        }
+        catch (JsonException e) { problem ??= $"'{name}' is not valid JSON: {e.Message}"; }
+        return null;
+    }
+
+    static string Kind(JsonNode? node) => node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant();
+
+    /// <summary>A string field of the content; null when absent or null.</summary>
+    /// <exception cref="InvalidMessageException">The field has another type.</exception>
+    public string? Text(string field) => Field(field, JsonValueKind.String, "a string", v => v.GetValue<string>());
+
+    /// <summary>A boolean field of the content; null when absent or null.</summary>
+    /// <exception cref="InvalidMessageException">The field has another type.</exception>
+    public bool? Flag(string field) => Field<bool?>(field, null, "true or false", v => v.GetValueKind() switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw Invalid(field, "true or false", v),
+    });
+
+    /// <summary>An integer field of the content; null when absent or null.</summary>
+    /// <exception cref="InvalidMessageException">The field has another type or is not a 32-bit integer.</exception>
+    public int? Integer(string field) => Field<int?>(field, JsonValueKind.Number, "an integer",
+        v => v.TryGetValue<int>(out var n) ? n : throw Invalid(field, "an integer", v));
+
+    T? Field<T>(string field, JsonValueKind? kind, string expected, Func<JsonValue, T> read)
+    {
+        var node = Content[field];
+        if (node is null) return default;
+        if (node is not JsonValue value || (kind is { } k && value.GetValueKind() != k)) throw Invalid(field, expected, node);
+        return read(value);
+    }
+
+    static InvalidMessageException Invalid(string field, string expected, JsonNode node) =>
+        new($"'{field}' must be {expected}, got {Kind(node)} {node.ToJsonString()}");
 
     /// <summary>A new message of <paramref name="type"/> answering <paramref name="parent"/> (null for none).</summary>
     public static WireMessage Create(string type, JsonObject content, WireMessage? parent, string session) => new(
@@ -62,3 +112,6 @@ public sealed record WireMessage(IReadOnlyList<byte[]> Identities, JsonObject He
         return Convert.ToHexStringLower(hmac.GetHashAndReset());
     }
 }
+
+/// <summary>A request the kernel cannot serve as sent (a part that is not a JSON object, a field of the wrong type).</summary>
+public sealed class InvalidMessageException(string message) : Exception(message);

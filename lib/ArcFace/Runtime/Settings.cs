@@ -78,6 +78,7 @@ public sealed record Settings(
             baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
             using var doc = ParseFile(path);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SettingsException($"{path}: the top level must be a JSON object.");
+            CheckStrings(doc.RootElement, path, "");
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.Name.StartsWith('$') || p.Name == "comment") continue;
@@ -93,6 +94,33 @@ public sealed record Settings(
     {
         try { return JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new SettingsException($"{path}: not valid JSON: {e.Message}"); }
+    }
+
+    // JSON escapes can spell what a .NET string or a path cannot hold: reading them later would throw wherever it happens.
+    static void CheckStrings(JsonElement e, string path, string key)
+    {
+        string where = key.Length == 0 ? path : $"{path}: key '{key}'";
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name;
+                    try { name = p.Name; }
+                    catch (InvalidOperationException) { throw new SettingsException($"{where}: a key name is invalid UTF-16 text (a lone surrogate escape)."); }
+                    CheckStrings(p.Value, path, key.Length == 0 ? name : $"{key}.{name}");
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray()) CheckStrings(item, path, key);
+                break;
+            case JsonValueKind.String:
+                string text;
+                try { text = e.GetString()!; }
+                catch (InvalidOperationException) { throw new SettingsException($"{where}: invalid UTF-16 text (a lone surrogate escape)."); }
+                if (text.Contains('\0')) throw new SettingsException($"{where}: the text contains a NUL character.");
+                break;
+        }
     }
 
     static string? Find(string dir)

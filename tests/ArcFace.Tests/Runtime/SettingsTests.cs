@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ArcFace.Runtime;
+using ArcFace.Testing;
 
 namespace ArcFace.Tests.Runtime;
 
@@ -121,5 +123,36 @@ public class SettingsTests : IDisposable
         string path = Write("{ \"device\": ");
         var e = Assert.Throws<SettingsException>(() => Settings.Load(path, NoEnvironment));
         Assert.Contains(path, e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "output": "out\u0000put" }""", "'output'")]
+    [InlineData("""{ "data": { "root": "\ud800" } }""", "'data.root'")]
+    [InlineData("""{ "\udc00": 1 }""", "invalid UTF-16")]
+    [InlineData("""{ "device": "\ud800cpu" }""", "'device'")]
+    public void NulAndLoneSurrogatesAreErrorsNamingTheFile(string json, string what)
+    {
+        string path = Write(json);
+        var e = Assert.Throws<SettingsException>(() => Settings.Load(path, NoEnvironment));
+        Assert.StartsWith($"{path}: ", e.Message);
+        Assert.Contains(what, e.Message);
+    }
+
+    [Fact]
+    public void FuzzedFilesLoadOrGiveASettingsErrorNamingTheFile()
+    {
+        string valid = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "../../../../../environment.json"));
+        string path = Path.Combine(dir, "environment.json");
+        var watch = Stopwatch.StartNew();
+        int errors = 0;
+        foreach (var (bytes, i) in JsonMutations.Of(valid, 400, seed: 12).Select((b, i) => (b, i)))
+        {
+            File.WriteAllBytes(path, bytes);
+            try { Settings.Load(path, NoEnvironment); }
+            catch (SettingsException e) { Assert.StartsWith($"{path}: ", e.Message); errors++; }
+            catch (Exception e) { Assert.Fail($"mutation {i} threw {e.GetType().Name}: {e.Message}\n{System.Text.Encoding.UTF8.GetString(bytes)}"); }
+        }
+        Assert.InRange(errors, 100, 399);   // the mutations do reach the checks, and some still load
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"400 loads took {watch.Elapsed}");
     }
 }
