@@ -11,7 +11,7 @@ public static class Cli
           doctor                       backend, libtorch, device, threads, settings, and a timed ArcFace-head step
           run [notebook.ipynb ...]     run notebooks (default: every notebooks/*.ipynb, in name order), write the executed
                                        notebooks and an HTML report; stops at the first failing cell (exit code 1)
-              --profile smoke|full     run profile (sets ARCFACE_PROFILE for the notebooks)
+              --profile smoke|middle|full  run profile (sets ARCFACE_PROFILE for the notebooks)
               --output <dir>           output folder (default: 'output' of environment.json)
               --seeds N                seeds per training notebook, 1-100 (sets ARCFACE_SEEDS)
               --seed S                 first seed (sets ARCFACE_SEED)

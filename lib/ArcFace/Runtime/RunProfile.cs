@@ -1,7 +1,10 @@
 namespace ArcFace.Runtime;
 
-/// <summary>How large a run is. <c>smoke</c>: a 2-core CPU in minutes; <c>full</c>: a GPU at the paper's scale.</summary>
-public enum ProfileName { Smoke, Full }
+/// <summary>
+/// How large a run is. <c>smoke</c>: a 2-core CPU in minutes; <c>middle</c>: one GPU, each notebook in about ten
+/// minutes; <c>full</c>: a GPU at the paper's scale and recipe.
+/// </summary>
+public enum ProfileName { Smoke, Middle, Full }
 
 /// <summary>The sizes a run profile implies. Notebooks, the runner and benchmarks read sizes from here only.</summary>
 /// <param name="Name">The profile.</param>
@@ -15,6 +18,11 @@ public enum ProfileName { Smoke, Full }
 /// <param name="Epochs">Training epochs.</param>
 /// <param name="LearningRate">SGD learning rate for that batch size.</param>
 /// <param name="VerificationPairs">Pairs in SynthLFW and SynthAgeDB-30 (the benchmarks' 6,000 at full); SynthCFP-FP has 7/6 as many, as CFP-FP's 7,000.</param>
+/// <param name="MarginScale">The scale s of the margin heads in the training notebooks (the paper: 64). Short runs with few
+/// classes need less: the initial loss grows as s·sin m, and at s = 64 with a hundred classes a margin head barely starts
+/// learning in a few hundred steps.</param>
+/// <param name="CentreNorm">Norm the class centres start at (<see cref="ArcFace.Losses.FaceHead.RescaleCentres"/>), or null
+/// for the paper's N(0, 0.01), whose tiny norms make the first steps blow the centres up and then freeze them.</param>
 public sealed record RunProfile(
     ProfileName Name,
     int InputSize,
@@ -26,17 +34,26 @@ public sealed record RunProfile(
     int BatchSize,
     int Epochs,
     double LearningRate,
-    int VerificationPairs)
+    int VerificationPairs,
+    double MarginScale = 64,
+    double? CentreNorm = null)
 {
     /// <summary>
     /// A 2-core CPU in minutes: 32×32 crops, an IResNet-18 at a quarter of the width, 100 identities, 1,200 pairs per
-    /// benchmark (still 10 folds). Sized so that the whole notebook series, a dozen trainings among them, fits in 20 minutes.
+    /// benchmark (still 10 folds), 200 steps per run, s = 16 and unit-norm centres so that the margin heads learn in
+    /// that time. Sized so that the whole notebook series with three seeds of the claims' runs fits in 30 minutes.
     /// </summary>
-    public static RunProfile Smoke { get; } = new(ProfileName.Smoke, 32, "r18", 0.25, 128, 100, 16, 64, 4, 0.1, 1200);
+    public static RunProfile Smoke { get; } = new(ProfileName.Smoke, 32, "r18", 0.25, 128, 100, 16, 64, 8, 0.1, 1200, MarginScale: 16, CentreNorm: 1);
 
-    /// <summary>A GPU: 112×112 crops, IResNet-50, tens of thousands of identities, the paper's head.</summary>
+    /// <summary>
+    /// One GPU, each notebook in about ten minutes: 64×64 crops, IResNet-18 at half width, 1,000 identities × 20 images,
+    /// 3,000 pairs per benchmark, s = 32, unit-norm centres.
+    /// </summary>
+    public static RunProfile Middle { get; } = new(ProfileName.Middle, 64, "r18", 0.5, 256, 1000, 20, 256, 10, 0.1, 3000, MarginScale: 32, CentreNorm: 1);
+
+    /// <summary>A GPU: 112×112 crops, IResNet-50, tens of thousands of identities, the paper's head (s = 64, N(0, 0.01) centres).</summary>
     public static RunProfile Full { get; } = new(ProfileName.Full, 112, "r50", 1.0, 512, 20000, 40, 256, 20, 0.1, 6000);
 
     /// <summary>The profile of that name.</summary>
-    public static RunProfile Of(ProfileName name) => name == ProfileName.Full ? Full : Smoke;
+    public static RunProfile Of(ProfileName name) => name switch { ProfileName.Full => Full, ProfileName.Middle => Middle, _ => Smoke };
 }

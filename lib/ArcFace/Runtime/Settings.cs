@@ -49,7 +49,7 @@ public sealed record Settings(
         ["device"] = ["auto", "cpu", "cuda"],
         ["libtorchDir"] = ["a folder path", "null"],
         ["threads"] = ["an integer from 0 to 1024"],
-        ["profile"] = ["smoke", "full"],
+        ["profile"] = ["smoke", "middle", "full"],
         ["seed"] = ["an integer"],
         ["seeds"] = ["an integer from 1 to 100"],
         ["output"] = ["a folder path"],
