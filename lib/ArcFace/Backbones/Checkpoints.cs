@@ -1,4 +1,5 @@
 using System.Collections;
+using ArcFace.Data;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -13,25 +14,32 @@ public static class Checkpoints
     /// <summary>
     /// Loads a PyTorch <c>state_dict</c> saved by <c>torch.save(backbone.state_dict(), path)</c> into
     /// <paramref name="backbone"/>. Every key must match by name and shape (a <c>module.</c> prefix left by
-    /// DataParallel is dropped); otherwise nothing is loaded and the error lists the missing and unexpected keys.
+    /// DataParallel is dropped); otherwise nothing is loaded and a <see cref="CheckpointMismatchException"/> lists the
+    /// missing and unexpected keys. A file that is not a sound checkpoint (an entry failing its CRC-32, a tensor
+    /// declaring more than the archive holds, a key that is not a name) is a <see cref="FaceDataException"/> naming
+    /// the file and the entry or key, raised before anything is loaded.
     /// </summary>
     public static void LoadInsightface(nn.Module backbone, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: checkpoint not found.", path);
+        CheckpointArchive.Verify(path);
         Hashtable saved;
         using (var stream = File.OpenRead(path))
         {
             try { saved = PyTorchUnpickler.UnpickleStateDict(stream); }
-            catch (Exception e) { throw new CheckpointMismatchException($"{path}: not a PyTorch state_dict file ({e.Message})."); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new FaceDataException(path, null, null, $"not a PyTorch state_dict file ({e.GetType().Name}: {e.Message}).", e);
+            }
         }
-        var source = saved.Keys.Cast<string>().ToDictionary(k => k.StartsWith("module.") ? k["module.".Length..] : k, k => (Tensor)saved[k]!);
-        var target = backbone.state_dict();
-        var missing = target.Keys.Where(k => !source.ContainsKey(k)).ToList();
-        var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
-        var shapes = target.Keys.Where(source.ContainsKey).Where(k => !target[k].shape.SequenceEqual(source[k].shape))
-            .Select(k => $"{k} [{string.Join("×", source[k].shape)}] in the file, [{string.Join("×", target[k].shape)}] in the model").ToList();
         try
         {
+            var source = Named(saved, path);
+            var target = backbone.state_dict();
+            var missing = target.Keys.Where(k => !source.ContainsKey(k)).ToList();
+            var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
+            var shapes = target.Keys.Where(source.ContainsKey).Where(k => !target[k].shape.SequenceEqual(source[k].shape))
+                .Select(k => $"{k} [{string.Join("×", source[k].shape)}] in the file, [{string.Join("×", target[k].shape)}] in the model").ToList();
             if (missing.Count + unexpected.Count + shapes.Count > 0)
                 throw new CheckpointMismatchException($"{path} does not fit the {backbone.GetName()} backbone. " +
                     $"Missing keys ({missing.Count}): {List(missing)}. Unexpected keys ({unexpected.Count}): {List(unexpected)}. " +
@@ -41,8 +49,29 @@ public static class Checkpoints
         }
         finally
         {
-            foreach (var t in source.Values) t.Dispose();
+            foreach (var t in saved.Values.OfType<Tensor>()) t.Dispose();
         }
+    }
+
+    /// <summary>The tensors by parameter name, the <c>module.</c> prefix dropped; two keys for one name are an error.</summary>
+    static Dictionary<string, Tensor> Named(Hashtable saved, string path)
+    {
+        var source = new Dictionary<string, Tensor>();
+        var keyOf = new Dictionary<string, string>();
+        foreach (DictionaryEntry item in saved)
+        {
+            if (item.Key is not string key)
+                throw new FaceDataException(path, null, null, $"key {item.Key} ({item.Key.GetType().Name}) is not a parameter name; a state_dict maps names to tensors.");
+            string name = key.StartsWith("module.") ? key["module.".Length..] : key;
+            if (!keyOf.TryAdd(name, key))
+            {
+                var pair = new[] { keyOf[name], key }.Order(StringComparer.Ordinal).ToArray();
+                throw new FaceDataException(path, null, null, $"keys '{pair[0]}' and '{pair[1]}' both name the parameter '{name}' (a DataParallel 'module.' prefix is dropped).");
+            }
+            source[name] = item.Value as Tensor
+                ?? throw new FaceDataException(path, null, null, $"key '{key}' holds {item.Value?.GetType().Name ?? "None"}, not a tensor.");
+        }
+        return source;
     }
 
     /// <summary>

@@ -12,13 +12,18 @@ public static class ImageCodec
     /// <summary>
     /// Decodes <paramref name="encoded"/> into <paramref name="chw"/> (3 × size × size). An image of another size has its
     /// short side resized to <paramref name="size"/> (bilinear) and is centre-cropped. Throws <see cref="FaceDataException"/>
-    /// naming <paramref name="file"/>, <paramref name="record"/> and <paramref name="offset"/> when it does not decode.
+    /// naming <paramref name="file"/>, <paramref name="record"/> and <paramref name="offset"/> when it does not decode, or
+    /// when its header or its resized size exceeds <see cref="DataLimits.MaxImagePixels"/>.
     /// </summary>
     public static void Decode(ReadOnlySpan<byte> encoded, int size, Span<float> chw, string file, long? record = null, long? offset = null)
     {
         using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data);
-        using var decoded = (codec is null ? null : SKBitmap.Decode(codec))
+        using var codec = SKCodec.Create(data)
+            ?? throw new FaceDataException(file, record, offset, $"the image ({encoded.Length} bytes) is not a JPEG or PNG that decodes.");
+        // The header's size is known before decoding: a few hundred bytes of PNG can declare gigabytes of pixels.
+        var header = codec.Info;
+        DataLimits.Check((long)header.Width * header.Height, DataLimits.MaxImagePixels, $"the {header.Width}×{header.Height} image's pixel count", file, record, offset);
+        using var decoded = SKBitmap.Decode(codec)
             ?? throw new FaceDataException(file, record, offset, $"the image ({encoded.Length} bytes) is not a JPEG or PNG that decodes.");
         using var rgba = decoded.ColorType == SKColorType.Rgba8888 && decoded.AlphaType != SKAlphaType.Premul ? null : decoded.Copy(SKColorType.Rgba8888);
         var source = rgba ?? decoded;
@@ -26,7 +31,10 @@ public static class ImageCodec
         if (source.Width != size || source.Height != size)
         {
             double scale = (double)size / Math.Min(source.Width, source.Height);
-            var info = new SKImageInfo(Math.Max(size, (int)Math.Round(source.Width * scale)), Math.Max(size, (int)Math.Round(source.Height * scale)), SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            long width = Math.Max(size, (long)Math.Round(source.Width * scale)), height = Math.Max(size, (long)Math.Round(source.Height * scale));
+            // A thin image's long side grows with the short one: 1 × 4096 resized to 112 would be 112 × 458752.
+            DataLimits.Check(width * height, DataLimits.MaxImagePixels, $"the {width}×{height} resized image's pixel count", file, record, offset);
+            var info = new SKImageInfo((int)width, (int)height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             resized = source.Resize(info, new SKSamplingOptions(SKFilterMode.Linear))
                 ?? throw new FaceDataException(file, record, offset, $"the {source.Width}×{source.Height} image could not be resized to {size}.");
             source = resized;

@@ -139,25 +139,35 @@ public sealed class RecordIOReader : IDisposable
         IndexPath = idxPath;
         if (!File.Exists(recPath)) throw new FileNotFoundException($"{recPath}: RecordIO file not found.", recPath);
         handle = File.OpenHandle(recPath);
-        Length = RandomAccess.GetLength(handle);
         var keys = new List<long>();
-        if (idxPath is not null)
+        try
         {
-            int line = 0;
-            foreach (var text in File.ReadLines(idxPath))
-            {
-                line++;
-                if (text.Length == 0) continue;
-                var parts = text.Split('\t');
-                if (parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out long key) || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long offset))
-                    throw new FaceDataException(idxPath, line, null, $"line {line} is '{Clip(text)}'; expected 'key<TAB>byte_offset'.");
-                if (offset < 0 || offset > Length - 8)
-                    throw new FaceDataException(idxPath, key, offset, $"line {line}: the offset lies outside {recPath} ({Length} bytes).");
-                if (!offsets.TryAdd(key, offset)) throw new FaceDataException(idxPath, key, offset, $"line {line}: key {key} appears twice.");
-                keys.Add(key);
-            }
+            Length = RandomAccess.GetLength(handle);
+            if (idxPath is not null) ReadIndex(idxPath, keys);
+        }
+        catch
+        {
+            handle.Dispose();   // the caller never gets the reader, so nothing else would close the file
+            throw;
         }
         Keys = keys;
+    }
+
+    void ReadIndex(string idxPath, List<long> keys)
+    {
+        int line = 0;
+        foreach (var text in File.ReadLines(idxPath))
+        {
+            line++;
+            if (text.Length == 0) continue;
+            var parts = text.Split('\t');
+            if (parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out long key) || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long offset))
+                throw new FaceDataException(idxPath, line, null, $"line {line} is '{Clip(text)}'; expected 'key<TAB>byte_offset'.");
+            if (offset < 0 || offset > Length - 8)
+                throw new FaceDataException(idxPath, key, offset, $"line {line}: the offset lies outside {Path} ({Length} bytes).");
+            if (!offsets.TryAdd(key, offset)) throw new FaceDataException(idxPath, key, offset, $"line {line}: key {key} appears twice.");
+            keys.Add(key);
+        }
     }
 
     /// <summary>Whether the index has <paramref name="key"/>.</summary>

@@ -36,7 +36,9 @@ public sealed class RecordIODataset : IFaceDataset, IDisposable
             {
                 var h = Header(0);
                 long end = (long)h.Labels[0];
-                if (end < 1) throw new FaceDataException(rec, 0, reader.OffsetOf(0), $"the header record's label[0] = {h.Labels[0]} is not an image key range end ≥ 1.");
+                // Checked against the index before keys[] is allocated: label[0] = 3e9 would ask for a 24 GB array.
+                if (end < 1 || end - 1 > reader.Keys.Count)
+                    throw new FaceDataException(rec, 0, reader.OffsetOf(0), $"the header record's label[0] = {end} is not an image key range end in [1, {reader.Keys.Count + 1}] ({reader.Keys.Count} index keys).");
                 keys = new long[end - 1];
                 for (long k = 1; k < end; k++)
                     keys[k - 1] = reader.Contains(k) ? k : throw new FaceDataException(idx, k, null, $"image key {k} (of 1 … {end - 1}, from the header record) is not in the index.");
@@ -150,14 +152,23 @@ public sealed class RecordIODataset : IFaceDataset, IDisposable
 /// <summary>insightface's <c>property</c> file: <c>num_classes,height,width</c>.</summary>
 public sealed record InsightFaceProperty(int Classes, int Height, int Width)
 {
-    /// <summary>Reads <paramref name="path"/>, or returns null when it does not exist.</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/>, or returns null when it does not exist. Sizes above <see cref="DataLimits.MaxClasses"/>
+    /// or <see cref="DataLimits.MaxImageSide"/> are a <see cref="FaceDataException"/>.
+    /// </summary>
     public static InsightFaceProperty? TryRead(string path)
     {
         if (!File.Exists(path)) return null;
         string text = File.ReadAllText(path).Trim();
         var parts = text.Split(',');
         if (parts.Length == 3 && parts.Select(p => int.TryParse(p.Trim(), CultureInfo.InvariantCulture, out int v) && v > 0 ? v : -1).ToArray() is [> 0 and var c, > 0 and var h, > 0 and var w])
+        {
+            // The image size decides the batch tensors' size and the class count the head's: check them before either exists.
+            DataLimits.Check(c, DataLimits.MaxClasses, "num_classes", path, null, 0);
+            DataLimits.Check(h, DataLimits.MaxImageSide, "height", path, null, 0);
+            DataLimits.Check(w, DataLimits.MaxImageSide, "width", path, null, 0);
             return new(c, h, w);
+        }
         throw new FaceDataException(path, null, 0, $"'{(text.Length > 60 ? text[..60] + "…" : text)}' is not 'num_classes,height,width' with positive integers.");
     }
 

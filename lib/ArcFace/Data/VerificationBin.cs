@@ -9,10 +9,13 @@ namespace ArcFace.Data;
 /// <summary>
 /// insightface's verification <c>.bin</c> files (lfw.bin, cfp_fp.bin, agedb_30.bin): a Python pickle of
 /// <c>(bins, issame_list)</c>, where <c>bins</c> holds 2P encoded images (pair i = bins[2i], bins[2i+1]) and
-/// <c>issame_list</c> P bools. Read with Razorvine.Pickle, accepting only byte strings and bools.
+/// <c>issame_list</c> P bools. Read with Razorvine.Pickle, accepting byte strings and bools, or their numpy forms:
+/// uint8 arrays holding the encoded image (what <c>cv2.imencode</c> returns), numpy bools and a numpy bool array.
 /// </summary>
 public static class VerificationBin
 {
+    static VerificationBin() => NumpyArray.RegisterConstructors();
+
     /// <summary>
     /// Reads <paramref name="path"/> and decodes every image to <paramref name="imageSize"/> (short side resized if
     /// needed), in parallel. The set's name is the file name without extension.
@@ -39,24 +42,26 @@ public static class VerificationBin
         {
             throw new FaceDataException(path, null, null, $"not a readable Python pickle ({e.GetType().Name}: {e.Message}); expected (list of encoded images, list of bools).", e);
         }
-        if (root is not object[] { Length: 2 } tuple || tuple[0] is not IList binsList || tuple[1] is not IList sameList)
+        if (root is not object[] { Length: 2 } tuple || tuple[0] is not IList binsList)
             throw new FaceDataException(path, null, null, $"the pickle holds {Describe(root)}; expected a tuple (list of encoded images, list of bools).");
-        if (binsList.Count != 2 * sameList.Count)
-            throw new FaceDataException(path, null, null, $"{binsList.Count} images for {sameList.Count} pairs; expected two images per pair.");
+        var issame = tuple[1] switch
+        {
+            IList list => Bools(list, path),
+            NumpyArray { DType: "b1", IsVector: true } array => array.Bytes(path, 0, "the pair labels").Select(b => b != 0).ToArray(),
+            var other => throw new FaceDataException(path, null, null, $"the pair labels are {Describe(other)}; expected a list of bools or a numpy bool vector."),
+        };
+        if (binsList.Count != 2 * issame.Length)
+            throw new FaceDataException(path, null, null, $"{binsList.Count} images for {issame.Length} pairs; expected two images per pair.");
         var bins = new byte[binsList.Count][];
         for (int i = 0; i < bins.Length; i++)
             bins[i] = binsList[i] switch
             {
                 byte[] b => b,
                 string s => Latin1(s, path, i),
-                ClassDict d when d.ClassName.StartsWith("numpy", StringComparison.Ordinal) =>
-                    throw new FaceDataException(path, i, null, $"image {i} is a numpy array ({d.ClassName}); this reader takes encoded JPEG/PNG bytes, as insightface's own .bin files hold (re-save the images with cv2.imencode / PIL)."),
+                NumpyArray { DType: "u1" or "i1", IsVector: true } a => a.Bytes(path, i, $"image {i}"),
+                NumpyArray a => throw new FaceDataException(path, i, null, $"image {i} is {Describe(a)}; this reader takes encoded JPEG/PNG bytes (a uint8 vector, as cv2.imencode gives), as insightface's own .bin files hold."),
                 var other => throw new FaceDataException(path, i, null, $"image {i} is {Describe(other)}; expected encoded JPEG/PNG bytes."),
             };
-        var issame = new bool[sameList.Count];
-        for (int i = 0; i < issame.Length; i++)
-            issame[i] = sameList[i] is bool b ? b
-                : throw new FaceDataException(path, i, null, $"pair label {i} is {Describe(sameList[i])}; expected a bool{(sameList[i] is ClassDict ? " (numpy values are not accepted)" : "")}.");
         return (bins, issame);
     }
 
@@ -105,6 +110,19 @@ public static class VerificationBin
         file.Write([(byte)'e', 0x86, (byte)'.']);                        // APPENDS, TUPLE2, STOP
     }
 
+    static bool[] Bools(IList list, string path)
+    {
+        var bools = new bool[list.Count];
+        for (int i = 0; i < bools.Length; i++)
+            bools[i] = list[i] switch
+            {
+                bool b => b,
+                NumpyArray { DType: "b1" } a when a.Bytes(path, i, $"pair label {i}") is [var value] => value != 0,
+                var other => throw new FaceDataException(path, i, null, $"pair label {i} is {Describe(other)}; expected a bool."),
+            };
+        return bools;
+    }
+
     // Python 2 byte strings come back from Razorvine as strings of chars 0…255, one per byte.
     static byte[] Latin1(string s, string path, int index)
     {
@@ -118,6 +136,7 @@ public static class VerificationBin
     {
         null => "None",
         ClassDict d => $"a Python object of class {d.ClassName}",
+        NumpyArray a => $"a numpy array of dtype {a.DType ?? "unknown"} and shape {a.Shape}",
         object[] t => $"a tuple of {t.Length} items",
         IList l => $"a list of {l.Count} items",
         _ => $"a {o.GetType().Name}",

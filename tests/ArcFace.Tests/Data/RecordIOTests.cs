@@ -178,4 +178,65 @@ public class RecordIOTests : DataTestFiles
         Assert.Contains("not a JPEG or PNG that decodes", e.Message);
         Assert.Equal(FilePath("train.rec"), e.File);
     }
+
+    [Fact]
+    public void AHeaderLabelBeyondTheIndexIsAFaceDataException()
+    {
+        using (var writer = new RecordIOWriter(FilePath("train.rec"), FilePath("train.idx")))
+        {
+            writer.Write(IRHeader.Array([3e9f, 3e9f + 10], 0).Pack([]), 0);     // label[0] ≥ 2^31: keys 1 … 3·10^9 − 1
+            writer.Write(IRHeader.Scalar(0, 1).Pack([1, 2, 3]), 1);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<FaceDataException>(() => new RecordIODataset(Dir, 16));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+        Assert.Equal(FilePath("train.rec"), e.File);
+        Assert.Equal(0, e.Record);
+        Assert.Contains("3000000000", e.Message);
+        Assert.Contains("2 index keys", e.Message);
+    }
+
+    [Fact]
+    public void AFailedOpenClosesTheRecFile()
+    {
+        using (var writer = new RecordIOWriter(FilePath("x.rec"), FilePath("x.idx")))
+            writer.Write(new byte[12], 0);
+        File.WriteAllText(FilePath("x.idx"), "0\t0\nnot an index line\n");
+        int before = Directory.GetFiles("/proc/self/fd").Length;
+        for (int i = 0; i < 200; i++)
+            Assert.Throws<FaceDataException>(() => new RecordIOReader(FilePath("x.rec"), FilePath("x.idx")));
+        int leaked = Directory.GetFiles("/proc/self/fd").Length - before;
+        Assert.True(leaked < 10, $"{leaked} file descriptors more after 200 failed opens");
+    }
+
+    [Theory]
+    [InlineData("3,20000,20000", "height 20000")]
+    [InlineData("3,112,5000", "width 5000")]
+    [InlineData("100000000,112,112", "num_classes 100000000")]
+    public void PropertySizesAboveTheLimitsAreRefused(string property, string named)
+    {
+        using (var writer = new RecordIOWriter(FilePath("train.rec"), FilePath("train.idx")))
+            writer.Write(IRHeader.Scalar(0, 0).Pack([1, 2, 3]), 0);
+        File.WriteAllText(FilePath("property"), property);
+        var e = Assert.Throws<FaceDataException>(() => new RecordIODataset(Dir));
+        Assert.Equal(FilePath("property"), e.File);
+        Assert.Contains(named, e.Message);
+        Assert.Contains("limit", e.Message);
+    }
+
+    [Fact]
+    public void AnImageTooLargeInARecordNamesTheRecord()
+    {
+        TestRuntime.EnsureLoaded();
+        using (var writer = new RecordIOWriter(FilePath("train.rec"), FilePath("train.idx")))
+        {
+            writer.Write(IRHeader.Scalar(0, 0).Pack(ImageCodecTests.Png16000), 0);
+            writer.Write(IRHeader.Scalar(0, 1).Pack(ImageCodecTests.Png16000), 1);
+        }
+        using var read = new RecordIODataset(Dir, 16);
+        var e = Assert.Throws<FaceDataException>(() => read.Images([1]));
+        Assert.Equal(FilePath("train.rec"), e.File);
+        Assert.Equal(1, e.Record);
+        Assert.Contains("16000×16000", e.Message);
+    }
 }

@@ -82,4 +82,88 @@ public class VerificationBinTests : DataTestFiles
             Assert.Equal(FilePath("r.bin"), e.File);
         }
     }
+
+    /// <summary>
+    /// pickle.dumps(numpy.array([True, False]), protocol=2) under Python 3 and numpy 1.x, opcode by opcode (BINPUT memo
+    /// stores included): _reconstruct(ndarray, (0,), b'b') then BUILD (1, (2,), dtype('b1'), False, b'\x01\x00'),
+    /// byte strings going through _codecs.encode(str, 'latin1') as Python 3 writes them at protocol 2.
+    /// </summary>
+    static readonly byte[] NumpyBoolArray =
+    [
+        0x80, 2, .."cnumpy.core.multiarray\n_reconstruct\n"u8, (byte)'q', 0, .."cnumpy\nndarray\n"u8, (byte)'q', 1,
+        (byte)'K', 0, 0x85, (byte)'q', 2,
+        .."c_codecs\nencode\n"u8, (byte)'q', 3, (byte)'X', 1, 0, 0, 0, (byte)'b', (byte)'q', 4, (byte)'X', 6, 0, 0, 0, .."latin1"u8, (byte)'q', 5,
+        0x86, (byte)'q', 6, (byte)'R', (byte)'q', 7, 0x87, (byte)'q', 8, (byte)'R', (byte)'q', 9,
+        (byte)'(', (byte)'K', 1, (byte)'K', 2, 0x85, (byte)'q', 10,
+        .."cnumpy\ndtype\n"u8, (byte)'q', 11, (byte)'X', 2, 0, 0, 0, .."b1"u8, (byte)'q', 12, 0x89, 0x88, 0x87, (byte)'q', 13, (byte)'R', (byte)'q', 14,
+        (byte)'(', (byte)'K', 3, (byte)'X', 1, 0, 0, 0, (byte)'|', (byte)'q', 15, (byte)'N', (byte)'N', (byte)'N',
+        (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'K', 0, (byte)'t', (byte)'q', 16, (byte)'b',
+        0x89, (byte)'h', 3, (byte)'X', 2, 0, 0, 0, 1, 0, (byte)'q', 17, (byte)'h', 5, 0x86, (byte)'q', 18, (byte)'R', (byte)'q', 19,
+        (byte)'t', (byte)'q', 20, (byte)'b',
+    ];
+
+    /// <summary>
+    /// A uint8 numpy array as numpy pickles it at protocol 3+ (raw bytes as SHORT_BINBYTES or BINBYTES): what
+    /// <c>cv2.imencode(".png", img)[1]</c> gives, shape (<paramref name="rows"/>, 1), by default one row per byte.
+    /// </summary>
+    static byte[] NumpyUint8Column(byte[] data, int? rows = null) =>
+    [
+        .."cnumpy.core.multiarray\n_reconstruct\n"u8, .."cnumpy\nndarray\n"u8, (byte)'K', 0, 0x85, (byte)'C', 1, (byte)'b', 0x87, (byte)'R',
+        (byte)'(', (byte)'K', 1, (byte)'M', (byte)(rows ?? data.Length), (byte)((rows ?? data.Length) >> 8), (byte)'K', 1, 0x86,
+        .."cnumpy\ndtype\n"u8, (byte)'X', 2, 0, 0, 0, .."u1"u8, 0x89, 0x88, 0x87, (byte)'R',
+        (byte)'(', (byte)'K', 3, (byte)'X', 1, 0, 0, 0, (byte)'|', (byte)'N', (byte)'N', (byte)'N',
+        (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'K', 0, (byte)'t', (byte)'b',
+        0x89, .. (data.Length < 256 ? [(byte)'C', (byte)data.Length] : (byte[])[(byte)'B', .. BitConverter.GetBytes(data.Length)]), .. data, (byte)'t', (byte)'b',
+    ];
+
+    [Fact]
+    public void NumpyEncodedImagesAndABoolArrayLoad()
+    {
+        TestRuntime.EnsureLoaded();
+        using var source = SmallSet();
+        using var images = source.Images([0, 1, 2, 3]);
+        var encoded = Enumerable.Range(0, 4).Select(i => ImageCodec.EncodePng(images[i])).ToArray();
+        // (bins, issame) with bins a list of uint8 arrays and issame a numpy bool array, protocol 3.
+        byte[] pickle = [0x80, 3, (byte)']', (byte)'(', .. encoded.SelectMany(e => NumpyUint8Column(e)), (byte)'e', .. NumpyBoolArray[2..], 0x86, (byte)'.'];
+        File.WriteAllBytes(FilePath("np.bin"), pickle);
+        var (bins, issame) = VerificationBin.ReadEncoded(FilePath("np.bin"));
+        Assert.Equal(encoded, bins);
+        Assert.Equal(new[] { true, false }, issame);
+        var set = VerificationBin.Read(FilePath("np.bin"), 16);
+        using var expected = Quantised(images);
+        using var actual = set.Images.Images([0, 1, 2, 3]);
+        Assert.Equal(Values(expected), Values(actual));
+    }
+
+    [Fact]
+    public void APython3Protocol2NumpyBoolArrayAndNumpyBoolScalarsLoad()
+    {
+        // ([b'ab', b'cd', b'ef', b'gh'], <NumpyBoolArray>): the array is [True, False].
+        byte[] bins = [(byte)']', (byte)'(', (byte)'U', 2, .."ab"u8, (byte)'U', 2, .."cd"u8, (byte)'U', 2, .."ef"u8, (byte)'U', 2, .."gh"u8, (byte)'e'];
+        File.WriteAllBytes(FilePath("array.bin"), [0x80, 2, .. bins, .. NumpyBoolArray[2..], 0x86, (byte)'.']);
+        Assert.Equal(new[] { true, false }, VerificationBin.ReadEncoded(FilePath("array.bin")).IsSame);
+
+        // issame as [numpy.False_, numpy.True_]: numpy.core.multiarray.scalar(dtype('b1'), b'\x00' / b'\x01').
+        static byte[] Scalar(byte value) =>
+        [
+            .."cnumpy.core.multiarray\nscalar\n"u8, .."cnumpy\ndtype\n"u8, (byte)'X', 2, 0, 0, 0, .."b1"u8, 0x89, 0x88, 0x87, (byte)'R',
+            (byte)'(', (byte)'K', 3, (byte)'X', 1, 0, 0, 0, (byte)'|', (byte)'N', (byte)'N', (byte)'N',
+            (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'K', 0, (byte)'t', (byte)'b',
+            (byte)'C', 1, value, 0x86, (byte)'R',
+        ];
+        File.WriteAllBytes(FilePath("scalars.bin"), [0x80, 3, .. bins, (byte)']', (byte)'(', .. Scalar(0), .. Scalar(1), (byte)'e', 0x86, (byte)'.']);
+        Assert.Equal(new[] { false, true }, VerificationBin.ReadEncoded(FilePath("scalars.bin")).IsSame);
+    }
+
+    [Fact]
+    public void ANumpyArrayWhoseShapeDoesNotFitItsBytesIsAClearError()
+    {
+        byte[] bad = NumpyUint8Column([1, 2], rows: 3);
+        byte[] pickle = [0x80, 3, (byte)']', (byte)'(', .. bad, .. bad, (byte)'e', (byte)']', (byte)'(', 0x88, (byte)'e', 0x86, (byte)'.'];
+        File.WriteAllBytes(FilePath("short.bin"), pickle);
+        var e = Assert.Throws<FaceDataException>(() => VerificationBin.ReadEncoded(FilePath("short.bin")));
+        Assert.Equal(0, e.Record);
+        Assert.Contains("shape (3, 1)", e.Message);
+        Assert.Contains("2 bytes", e.Message);
+    }
 }
