@@ -1,24 +1,31 @@
 namespace ArcFace.Runtime;
 
 /// <summary>
-/// The interruption of the code now running (a notebook cell): the host cancels <see cref="Token"/> when the user
-/// interrupts, and long loops (training steps) check it. A plain static field, not thread-static or async-local, because
-/// a cell's code runs on threads that the host does not control (the notebook kernel's scheduler, thread-pool
-/// continuations) and all of them must see the same token.
+/// A process-wide interrupt for long-running library calls: a notebook host calls <see cref="Begin"/> with its
+/// interrupt token around each cell, and <see cref="Training.Trainer.Fit"/> stops on it (writing its checkpoint) even
+/// when the cell's code passed no token. Process-wide rather than async-local because a host may run the cell's code on
+/// another thread or execution context than the one that began it.
 /// </summary>
 public static class Interruption
 {
-    static CancellationToken current;
+    static readonly object gate = new();
+    static CancellationToken current = CancellationToken.None;
 
-    /// <summary>The token of the current interruption scope; <see cref="CancellationToken.None"/> outside any scope.</summary>
-    public static CancellationToken Token => current;
+    /// <summary>The ambient interrupt token: the one of the innermost <see cref="Begin"/> still open, else <see cref="CancellationToken.None"/>.</summary>
+    public static CancellationToken Token
+    {
+        get { lock (gate) return current; }
+    }
 
-    /// <summary>Makes <paramref name="token"/> the current one until the result is disposed, which restores the previous one.</summary>
+    /// <summary>Makes <paramref name="token"/> the ambient interrupt until the result is disposed, which restores the previous one.</summary>
     public static IDisposable Begin(CancellationToken token)
     {
-        var previous = current;
-        current = token;
-        return new Scope(previous);
+        lock (gate)
+        {
+            var scope = new Scope(current);
+            current = token;
+            return scope;
+        }
     }
 
     sealed class Scope(CancellationToken previous) : IDisposable
@@ -27,9 +34,12 @@ public static class Interruption
 
         public void Dispose()
         {
-            if (disposed) return;
-            disposed = true;
-            current = previous;
+            lock (gate)
+            {
+                if (disposed) return;
+                disposed = true;
+                current = previous;
+            }
         }
     }
 }

@@ -13,7 +13,11 @@ namespace ArcFace.Training;
 /// <param name="Steps">Global steps done at the end (the run's total when it completed).</param>
 /// <param name="ResumedFromStep">The checkpoint step this call continued from (0: a fresh start).</param>
 /// <param name="Checkpoint">The checkpoint file written last, or null without a checkpoint folder.</param>
-public sealed record TrainingResult(IReadOnlyList<StepReport> History, long Steps, long ResumedFromStep, string? Checkpoint);
+/// <param name="Warning">
+/// Why the last checkpoint attempt failed (naming the folder), or null when it succeeded or none was due. Training goes
+/// on without it: the trained weights are in the caller's modules, but a later run cannot resume from those steps.
+/// </param>
+public sealed record TrainingResult(IReadOnlyList<StepReport> History, long Steps, long ResumedFromStep, string? Checkpoint, string? Warning = null);
 
 /// <summary>A non-finite loss stopped training; the last checkpoint (if any) is from before it and intact.</summary>
 public sealed class TrainingDivergedException(long step, double loss, string? checkpoint)
@@ -49,14 +53,21 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
 
     /// <summary>
     /// Trains on <paramref name="train"/> for <see cref="TrainingOptions.Epochs"/>, resuming from the checkpoint when
-    /// one exists. On cancellation a checkpoint is written (when a folder is set) and
-    /// <see cref="OperationCanceledException"/> is thrown; a non-finite loss throws <see cref="TrainingDivergedException"/>.
+    /// one exists. The checkpoint folder is created and test-written before the first step, so an unusable one fails
+    /// at once (<see cref="IOException"/> naming it); a checkpoint that cannot be written later only sets
+    /// <see cref="TrainingResult.Warning"/> (and says so on standard error), so the run is not lost. Without a folder
+    /// nothing is written, periodic checkpoints included. <paramref name="ct"/> and the host's
+    /// <see cref="Interruption.Token"/> both stop training: a checkpoint is written (when a folder is set) and
+    /// <see cref="OperationCanceledException"/> is thrown. A non-finite loss throws <see cref="TrainingDivergedException"/>.
     /// </summary>
     public TrainingResult Fit(IFaceDataset train, IProgress<StepReport>? progress = null, CancellationToken ct = default)
     {
         Options.Validate();
         if (train.Classes > head.Classes)
             throw new ArgumentException($"The training set has {train.Classes} identities but the head has {head.Classes} class centres.", nameof(train));
+        if (Options.CheckpointFolder is { } folder) EnsureWritable(folder);
+        using var interruptible = CancellationTokenSource.CreateLinkedTokenSource(ct, Interruption.Token);
+        ct = interruptible.Token;
         var device = Options.Device ?? TorchRuntime.Device;
         var loader = new FaceLoader(train, Options.BatchSize, Options.Seed, Options.Flip, Options.Prefetch);
         long perEpoch = loader.BatchesPerEpoch, total = perEpoch * Options.Epochs;
@@ -81,6 +92,24 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         var clock = Stopwatch.StartNew();
         long imagesSinceReport = 0;
         string? pending = null;   // a checkpoint written but not yet known to be good
+        string? warning = null;
+        string? Attempt(long atStep, Func<string?> save)
+        {
+            try
+            {
+                string? saved = save();
+                warning = null;
+                return saved;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                DeleteTemporary();
+                warning = $"The checkpoint of step {atStep} could not be written to {Options.CheckpointFolder}: {e.Message} " +
+                    "Training goes on and the model in memory is complete, but a later run cannot resume from this step.";
+                Console.Error.WriteLine($"warning: {warning}");
+                return null;
+            }
+        }
 
         try
         {
@@ -102,7 +131,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
                         var stats = stack([output.Loss.detach().to(float32), correct.to(float32), angles]).cpu().data<float>().ToArray();
                         if (!float.IsFinite(stats[0])) throw new TrainingDivergedException(done + 1, stats[0], written);
                         // The checkpoint written after the previous step holds weights that just gave a finite loss: keep it.
-                        if (pending is not null) { written = Commit(pending); pending = null; }
+                        if (pending is { } ready) { written = Attempt(done, () => Commit(ready)) ?? written; pending = null; }
                         output.Loss.backward();
                         step.GradientsToMaster();
                         if (Options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(clipped, Options.GradientClipNorm);
@@ -121,7 +150,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
                             clock.Restart();
                         }
                     }
-                    if (Options.CheckpointEvery > 0 && done % Options.CheckpointEvery == 0 && done < total) pending = Write(step, optimizer, meter, done, train.Count);
+                    if (CheckpointPath is not null && Options.CheckpointEvery > 0 && done % Options.CheckpointEvery == 0 && done < total)
+                        pending = Attempt(done, () => Write(step, optimizer, meter, done, train.Count));
                     if (Options.TrimMemoryEvery > 0 && done % Options.TrimMemoryEvery == 0) NativeMemory.Trim();
                 }
             }
@@ -133,11 +163,34 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         }
         catch (OperationCanceledException) when (CheckpointPath is not null && done > resumedFrom)
         {
-            Commit(Write(step, optimizer, meter, done, train.Count));
+            Attempt(done, () => Commit(Write(step, optimizer, meter, done, train.Count)));
             throw;
         }
-        if (CheckpointPath is not null && done > resumedFrom) written = Commit(Write(step, optimizer, meter, done, train.Count));
-        return new TrainingResult(history, done, resumedFrom, written);
+        if (CheckpointPath is not null && done > resumedFrom) written = Attempt(done, () => Commit(Write(step, optimizer, meter, done, train.Count))) ?? written;
+        return new TrainingResult(history, done, resumedFrom, written, warning);
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and writes and deletes a file there, so a folder that cannot take a checkpoint fails before training rather than after it.</summary>
+    static void EnsureWritable(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".write-test-{Guid.NewGuid():N}");
+            using (var stream = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+                stream.WriteByte(0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new IOException($"The checkpoint folder {folder} cannot be written: {e.Message} Set TrainingOptions.CheckpointFolder to a writable folder, or to null to train without checkpoints.", e);
+        }
+    }
+
+    /// <summary>Removes a half-written temporary checkpoint after a failed write; the folder itself may be gone.</summary>
+    void DeleteTemporary()
+    {
+        try { File.Delete(CheckpointPath + ".tmp"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // the original failure is what gets reported
     }
 
     optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => Options.Optimizer switch

@@ -1,4 +1,5 @@
 using ArcFace.Backbones;
+using ArcFace.Runtime;
 using ArcFace.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -171,6 +172,84 @@ public class TrainerTests
             Assert.Equal(2, resumed.ResumedFromStep);
             // The masters travel in the checkpoint: the bf16 trajectory continues exactly too.
             Assert.Equal(full.History.Skip(2).Select(r => r.Loss), resumed.History.Select(r => r.Loss));
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void UnusableCheckpointFolderFailsBeforeTheFirstStepAndNamesTheFolder()
+    {
+        TestRuntime.EnsureLoaded();
+        string parent = NewFolder();
+        try
+        {
+            // A folder below a regular file can never be created (root ignores permission bits, so those cannot test this).
+            Directory.CreateDirectory(parent);
+            File.WriteAllText(Path.Combine(parent, "file"), "");
+            string folder = Path.Combine(parent, "file", "checkpoints");
+            var reports = new Collect<StepReport>();
+            using var net = Net(1);
+            var e = Assert.Throws<IOException>(() => new Trainer(net, new CosineHead(6, 16), Options(folder)).Fit(Data, reports));
+            Assert.Contains(folder, e.Message);
+            Assert.Empty(reports.Items);
+        }
+        finally { Directory.Delete(parent, true); }
+    }
+
+    [Fact]
+    public void NoFolderMeansNoCheckpointsEvenWhenPeriodicOnesAreAsked()
+    {
+        TestRuntime.EnsureLoaded();
+        using var net = Net(1);
+        var result = new Trainer(net, new CosineHead(6, 16), Options() with { CheckpointEvery = 2 }).Fit(Data);
+        Assert.Equal(12, result.Steps);
+        Assert.Null(result.Checkpoint);
+        Assert.Null(result.Warning);
+    }
+
+    [Fact]
+    public void AFailedFinalCheckpointKeepsTheTrainedRunAndWarnsWithTheFolder()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            // The folder is fine at the start and turns into a file during the last step: the final checkpoint cannot be written.
+            var reports = new Collect<StepReport>(r => { if (r.Step == 12) { Directory.Delete(folder, true); File.WriteAllText(folder, ""); } });
+            using var net = Net(1);
+            var result = new Trainer(net, new CosineHead(6, 16), Options(folder)).Fit(Data, reports);
+            Assert.Equal(12, result.Steps);
+            Assert.Equal(12, result.History.Count);
+            Assert.Null(result.Checkpoint);
+            Assert.NotNull(result.Warning);
+            Assert.Contains(folder, result.Warning);
+        }
+        finally
+        {
+            if (File.Exists(folder)) File.Delete(folder);
+            if (Directory.Exists(folder)) Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
+    public void TheHostsInterruptStopsFitWithACheckpointWithoutATokenFromTheCaller()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            using var cts = new CancellationTokenSource();
+            using (var net = Net(1))
+            using (Interruption.Begin(cts.Token))
+            {
+                Assert.Equal(cts.Token, Interruption.Token);
+                var reports = new Collect<StepReport>(r => { if (r.Step == 3) cts.Cancel(); });
+                Assert.ThrowsAny<OperationCanceledException>(() => new Trainer(net, new CosineHead(6, 16), Options(folder)).Fit(Data, reports));
+                Assert.Equal(3, reports.Items.Count);
+            }
+            Assert.Equal(CancellationToken.None, Interruption.Token);
+            using var fresh = Net(5);
+            Assert.Equal(3, new Trainer(fresh, new CosineHead(6, 16), Options(folder)).Fit(Data).ResumedFromStep);
         }
         finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
     }
