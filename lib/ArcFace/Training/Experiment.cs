@@ -30,7 +30,8 @@ public static partial class Experiment
     /// <summary>
     /// Trains <see cref="Backbone.Create"/>(profile) with the head <paramref name="makeHead"/>(classes, embedding size)
     /// on <paramref name="train"/> and evaluates it on <paramref name="benchmarks"/>. Initialisation is seeded from the
-    /// settings, so runs that differ only in the head start from the same backbone.
+    /// settings, so runs that differ only in the head start from the same backbone; the head's normalised centres start
+    /// at the profile's <see cref="RunProfile.CentreNorm"/> where it sets one.
     /// Checkpoints: a folder in <paramref name="options"/> is used as given; without one (null options or a null
     /// <see cref="TrainingOptions.CheckpointFolder"/>) it is <see cref="CheckpointFolder"/> of the label, options, head and
     /// data, where a killed run resumes and a finished one is reloaded (its <see cref="TrainingResult.History"/> is then
@@ -49,6 +50,7 @@ public static partial class Experiment
         torch.manual_seed(settings.Seed);
         var backbone = Backbone.Create(settings.Profile).to(device);
         var head = makeHead(train.Classes, settings.Profile.EmbeddingSize).to(device);
+        if (settings.Profile.CentreNorm is { } norm) head.RescaleCentres(norm);
         options ??= TrainingOptions.For(settings);
         if (checkpoints && options.CheckpointFolder is null) options = options with { CheckpointFolder = CheckpointFolder(settings, label, options, head, train) };
         var training = new Trainer(backbone, head, options).Fit(train, progress);
