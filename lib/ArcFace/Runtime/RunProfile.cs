@@ -23,6 +23,7 @@ public enum ProfileName { Smoke, Middle, Full }
 /// learning in a few hundred steps.</param>
 /// <param name="CentreNorm">Norm the class centres start at (<see cref="ArcFace.Losses.FaceHead.RescaleCentres"/>), or null
 /// for the paper's N(0, 0.01), whose tiny norms make the first steps blow the centres up and then freeze them.</param>
+/// <param name="Output">The IResNet output setting (v1 §3: A–E; the paper's choice, E, by default).</param>
 public sealed record RunProfile(
     ProfileName Name,
     int InputSize,
@@ -36,7 +37,8 @@ public sealed record RunProfile(
     double LearningRate,
     int VerificationPairs,
     double MarginScale = 64,
-    double? CentreNorm = null)
+    double? CentreNorm = null,
+    ArcFace.Backbones.OutputSetting Output = ArcFace.Backbones.OutputSetting.E)
 {
     /// <summary>
     /// A 2-core CPU in minutes: 32×32 crops, an IResNet-18 at a quarter of the width, 100 identities, 1,200 pairs per

@@ -115,4 +115,17 @@ public class BackboneTests
         Assert.Equal([2L, 128], y.shape);
         Assert.Throws<ArgumentException>(() => Backbone.Create(RunProfile.Smoke with { Backbone = "r99" }));
     }
+
+    [Fact]
+    public void TheProfilesOutputSettingReachesTheBackbone()
+    {
+        TestRuntime.EnsureLoaded();
+        var a = RunProfile.Smoke with { Output = OutputSetting.A };
+        using var fromProfile = Backbone.Create(a);
+        using var direct = IResNet.Create("r18", 128, 32, 0.25, OutputSetting.A);
+        using var e = Backbone.Create(RunProfile.Smoke);
+        // A (global pooling) has no FC: 2·2·128 inputs × 128 outputs + bias fewer weights than E's BN-Dropout-FC-BN.
+        Assert.Equal(ModelStats.Parameters(direct), ModelStats.Parameters(fromProfile));
+        Assert.True(ModelStats.Parameters(e) - ModelStats.Parameters(fromProfile) >= 2 * 2 * 128 * 128);
+    }
 }
