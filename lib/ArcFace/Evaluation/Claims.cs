@@ -107,6 +107,29 @@ public static class Claims
     }
 
     /// <summary>
+    /// Claim: ours and baseline are the same within ±<paramref name="margin"/>, by two one-sided paired t-tests at 5 %
+    /// (TOST) on d = ours − baseline: holds when d is significantly above −margin and below +margin, contradicted when
+    /// it is significantly beyond either, else inconclusive (too noisy to tell).
+    /// </summary>
+    /// <exception cref="ArgumentException">No values, the lists differ in length, or margin ≤ 0.</exception>
+    public static ClaimResult Equivalent(string notebook, string claim, string paper, IReadOnlyList<double> ours, IReadOnlyList<double> baseline, double margin, string unit = "")
+    {
+        if (!(margin > 0)) throw new ArgumentException($"Equivalent needs a margin > 0; got {margin}.", nameof(margin));
+        if (ours.Count != baseline.Count)
+            throw new ArgumentException($"Paired claim '{claim}': {ours.Count} values but {baseline.Count} baseline values; pair them by seed.", nameof(baseline));
+        var d = ours.Zip(baseline, (a, b) => a - b).ToList();
+        string label = $"ours − baseline within ±{Format(margin)}: t";
+        var (aboveLow, lowTest) = Judge(d, -margin, 1, label);
+        var (belowHigh, highTest) = Judge(d, margin, -1, label);
+        var (beyondHigh, _) = Judge(d, margin, 1, label);
+        var (beyondLow, _) = Judge(d, -margin, -1, label);
+        var verdict = aboveLow == Verdict.Holds && belowHigh == Verdict.Holds ? Verdict.Holds
+            : beyondHigh == Verdict.Holds || beyondLow == Verdict.Holds ? Verdict.Contradicted
+            : Verdict.Inconclusive;
+        return Result(notebook, claim, paper, unit, ours, baseline, d, verdict, lowTest == highTest ? lowTest : $"{lowTest}; {highTest}");
+    }
+
+    /// <summary>
     /// The one-sided 0.95 quantile of Student's t distribution with <paramref name="degreesOfFreedom"/> degrees of
     /// freedom (6.3138 for 1, 2.9200 for 2, → 1.6449 as it grows), by bisection on the t CDF.
     /// </summary>

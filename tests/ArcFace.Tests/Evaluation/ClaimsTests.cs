@@ -133,6 +133,24 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void EquivalenceNeedsBothOneSidedTestsWithinTheMargin()
+    {
+        // d = [0.2, −0.1, 0.5]: mean 0.2, sd 0.3, se 0.3/√3 = 0.17321. Margin 1: t = (0.2 + 1)/se = 6.93 and
+        // (1 − 0.2)/se = 4.62, both > 2.92 → holds. Margin 0.5: (0.5 − 0.2)/se = 1.73 < 2.92 → inconclusive.
+        double[] baseline = [80, 80, 80], ours = [80.2, 79.9, 80.5];
+        var same = Claims.Equivalent("nb", "same accuracy", "", ours, baseline, 1, "points");
+        Assert.Equal(Verdict.Holds, same.Verdict);
+        Assert.Equal(0.2, same.Mean, 10);
+        Assert.Equal(0.3, same.Std, 10);
+        Assert.Equal(Verdict.Inconclusive, Claims.Equivalent("nb", "c", "", ours, baseline, 0.5).Verdict);
+        // d = [3, 3.2, 2.8]: mean 3, se 0.11547; (3 − 1)/se = 17.3 > 2.92 beyond the margin → contradicted.
+        Assert.Equal(Verdict.Contradicted, Claims.Equivalent("nb", "c", "", [83, 83.2, 82.8], baseline, 1).Verdict);
+        Assert.Equal(Verdict.Contradicted, Claims.Equivalent("nb", "c", "", [77, 76.8, 77.2], baseline, 1).Verdict);
+        Assert.Equal(Verdict.Inconclusive, Claims.Equivalent("nb", "c", "", [80.3], [80], 1).Verdict);
+        Assert.Throws<ArgumentException>(() => Claims.Equivalent("nb", "c", "", ours, baseline, 0));
+    }
+
+    [Fact]
     public void ANonFiniteValueIsInconclusive()
     {
         var r = Claims.Above("nb", "c", "", [33, double.NaN, 37], 30);
