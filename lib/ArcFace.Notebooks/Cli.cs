@@ -77,7 +77,8 @@ public static class Cli
             string folder = Path.Combine(settings.Source is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(settings.Source)!, "notebooks");
             notebooks = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.ipynb").Order(StringComparer.Ordinal).ToList() : [];
             if (notebooks.Count == 0) return Fail($"error: no notebooks given and none in {folder}.");
-            File.Delete(ArcFace.Evaluation.Scoreboard.PathFor(settings.Output));   // a full run's scoreboard is this run's alone
+            string scoreboard = ArcFace.Evaluation.Scoreboard.PathFor(settings.Output);
+            if (File.Exists(scoreboard)) File.Delete(scoreboard);   // a full run's scoreboard is this run's alone
         }
         if (notebooks.FirstOrDefault(n => !File.Exists(n)) is { } missing) return Fail($"error: {missing}: notebook not found.");
         var info = TorchRuntime.Initialize(settings);

@@ -58,6 +58,16 @@ public class ClaimsReportTests
     }
 
     [Fact]
+    public void AFullRunIntoAFreshOutputFolderStarts()
+    {
+        var (env, _, output) = Project();
+        Assert.False(Directory.Exists(output));   // a fresh clone: no out/ yet, so no stale scoreboard to delete
+        var (code, log) = TestHost.Run($"run --env \"{env}\" --seeds 1");
+        Assert.True(code == 0, log);
+        Assert.Single(Scoreboard.Read(output));
+    }
+
+    [Fact]
     public void ANamedRunKeepsOtherNotebooksClaimsAndTakesTheFirstSeed()
     {
         var (env, notebook, output) = Project();
