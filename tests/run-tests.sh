@@ -3,6 +3,9 @@
 # job (every notebook, smoke profile) through the runner, and prints one closing line "N passed, N failed, N skipped".
 # Extra arguments go to `dotnet test` (e.g. --filter ...); NOTEBOOKS=0 skips the notebook run.
 set -uo pipefail
+# OpenMP threads sleep while they wait instead of spinning. TorchRuntime.Initialize sets it too, but libgomp reads it
+# when it loads, so this also covers a process that touches libtorch first.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 cd "$(dirname "$0")/.."
 # The kernel test drives our Jupyter kernel with Debian's jupyter-nbconvert and jupyter-client (CI starts bare, as root).
 if ! command -v jupyter-nbconvert >/dev/null; then

@@ -15,9 +15,11 @@ public sealed class TorchLoadException(string message, Exception? inner = null) 
 /// <summary>
 /// Loads libtorch for the backend this build was made with (the <c>TorchBackend</c> build property), applies the
 /// settings (threads, device policy) and reports what it found. Call once per process before using tensors;
-/// later calls return the first result.
+/// later calls return the first result. Before loading it sets the native defaults training needs: OpenMP threads
+/// that sleep rather than spin while they wait (<c>OMP_WAIT_POLICY=PASSIVE</c> unless already set) and a fixed mmap
+/// threshold for glibc malloc (<see cref="Training.NativeMemory"/>).
 /// </summary>
-public static class TorchRuntime
+public static partial class TorchRuntime
 {
     static RuntimeInfo? current;
     static readonly object gate = new();
@@ -34,6 +36,11 @@ public static class TorchRuntime
         lock (gate)
         {
             if (current is not null) return current;
+            // First, before anything loads libtorch (LoaderDiagnosis and PreloadExternal load it too): libgomp reads
+            // OMP_WAIT_POLICY once, in its library constructor, from the C library's environment. Its default spins
+            // waiting threads, which under load took 81% of a training step's CPU (3,065 ms against 249 ms passive).
+            SetNativeEnvironmentDefault("OMP_WAIT_POLICY", "PASSIVE");
+            Training.NativeMemory.FixMmapThreshold();
             if (settings.LibTorchDir is not null) PreloadExternal(settings.LibTorchDir);
             else if (Backend == "external")
                 throw new TorchLoadException("This build has the external libtorch backend, but no libtorch folder is set: set TORCH_LIB_DIR " +
@@ -48,6 +55,24 @@ public static class TorchRuntime
                 cuda ? CudaDeviceName() : null, device, torch.get_num_threads());
         }
     }
+
+    /// <summary>
+    /// Sets <paramref name="name"/> in the C library's environment, where native libraries read it (.NET keeps a copy
+    /// of its own on Unix), unless it is already set there: a value the user chose wins.
+    /// </summary>
+    internal static void SetNativeEnvironmentDefault(string name, string value)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            if (Environment.GetEnvironmentVariable(name) is null) Environment.SetEnvironmentVariable(name, value);
+            return;
+        }
+        if (setenv(name, value, overwrite: 0) != 0)
+            throw new InvalidOperationException($"setenv({name}={value}) failed with errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int setenv(string name, string value, int overwrite);
 
     static bool LoadNative(DevicePolicy policy)
     {

@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 namespace ArcFace.Training;
 
 /// <summary>
-/// Hands freed heap memory back to the OS. With glibc, libtorch's freed tensor buffers stay in malloc's arenas
-/// (its dynamic mmap threshold moves large blocks onto the heap), so a training process grows ~3 MiB per step while
-/// its live tensors stay flat. <c>malloc_trim(0)</c> every few steps releases them; unlike
-/// <c>MALLOC_MMAP_THRESHOLD_</c> or a preloaded jemalloc it needs nothing set before the process starts, so it holds
-/// for notebooks, the runner and tests alike.
+/// Keeps a training process's memory flat under glibc malloc. glibc's dynamic mmap threshold rises to the size of
+/// each large block freed, so libtorch's tensor buffers soon come from the heap, which keeps them when freed: the
+/// process grows ~3 MiB per step while its live tensors stay flat, and even with <c>malloc_trim</c> every 20 steps its
+/// floor crept 512 → 663 MiB over 1,000 steps. <see cref="FixMmapThreshold"/> (called by
+/// <see cref="Runtime.TorchRuntime.Initialize"/>) does at run time what <c>MALLOC_MMAP_THRESHOLD_=131072</c> does at
+/// process start, which notebooks, the runner and tests cannot all arrange; <see cref="Trim"/> returns what is left.
 /// </summary>
 public static partial class NativeMemory
 {
@@ -20,6 +21,23 @@ public static partial class NativeMemory
         try { malloc_trim(0); return true; }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { unavailable = true; return false; }
     }
+
+    /// <summary>
+    /// Serves every block of 128 KiB or more with its own mapping, returned to the OS on free, and turns off glibc's
+    /// dynamic threshold (<c>mallopt(M_MMAP_THRESHOLD)</c>); false where the C library has no <c>mallopt</c>.
+    /// </summary>
+    internal static bool FixMmapThreshold()
+    {
+        if (unavailable) return false;
+        try { return mallopt(M_MMAP_THRESHOLD, MmapThreshold) == 1; }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { unavailable = true; return false; }
+    }
+
+    /// <summary>glibc's parameter number for the mmap threshold (malloc.h).</summary>
+    const int M_MMAP_THRESHOLD = -3;
+
+    /// <summary>glibc's initial threshold, the value MALLOC_MMAP_THRESHOLD_=131072 sets.</summary>
+    const int MmapThreshold = 128 << 10;
 
     /// <summary>The process's resident set size in bytes (Linux), else the working set .NET reports.</summary>
     public static long ResidentBytes()
@@ -34,4 +52,7 @@ public static partial class NativeMemory
 
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
     private static partial int malloc_trim(nuint pad);
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int mallopt(int parameter, int value);
 }
