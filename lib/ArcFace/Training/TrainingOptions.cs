@@ -31,7 +31,7 @@ public enum Precision { Float32, BFloat16 }
 /// <param name="Precision">Float32, or BFloat16 (worth it on a GPU only).</param>
 /// <param name="Flip">Random horizontal flips.</param>
 /// <param name="Prefetch">Batches read ahead on a background thread.</param>
-/// <param name="TrimMemoryEvery">Steps between returns of freed heap memory to the OS (<see cref="NativeMemory"/>); 0: never.</param>
+/// <param name="TrimMemoryEvery">Steps between collections of .NET garbage and returns of freed heap memory to the OS (<see cref="NativeMemory.Trim"/>); 0: never.</param>
 /// <param name="Device">Device to train on; null: the runtime's device.</param>
 public sealed record TrainingOptions(
     OptimizerKind Optimizer = OptimizerKind.Sgd,
