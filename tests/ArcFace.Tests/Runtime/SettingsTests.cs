@@ -84,7 +84,7 @@ public class SettingsTests : IDisposable
 
         var e = Assert.Throws<SettingsException>(() => Settings.Load(path, new Dictionary<string, string?> { ["ARCFACE_PROFILE"] = "huge" }));
         Assert.Contains("ARCFACE_PROFILE", e.Message);
-        Assert.Contains("smoke, full", e.Message);
+        Assert.Contains("smoke, middle, full", e.Message);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public class ScheduleTests
         var settings = ArcFace.Runtime.Settings.Default("/tmp");
         var paper = TrainingOptions.Paper(settings);
         var decay = Assert.IsType<StepDecay>(paper.Schedule);
-        Assert.Equal([2.5, 3.5], decay.MilestoneEpochs);   // smoke: 4 epochs × 20/32 and × 28/32
+        Assert.Equal([5.0, 7.0], decay.MilestoneEpochs);   // smoke: 8 epochs × 20/32 and × 28/32
         Assert.Equal((0.1, 0.9, 5e-4, 64, 2048L), (paper.LearningRate, paper.Momentum, paper.WeightDecay, paper.BatchSize, paper.Seed));
         Assert.IsType<PolynomialWarmup>(TrainingOptions.For(settings).EffectiveSchedule);
     }
