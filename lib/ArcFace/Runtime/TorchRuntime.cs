@@ -16,8 +16,7 @@ public sealed class TorchLoadException(string message, Exception? inner = null) 
 /// Loads libtorch for the backend this build was made with (the <c>TorchBackend</c> build property), applies the
 /// settings (threads, device policy) and reports what it found. Call once per process before using tensors;
 /// later calls return the first result. Before loading it sets the native defaults training needs: OpenMP threads
-/// that sleep rather than spin while they wait (<c>OMP_WAIT_POLICY=PASSIVE</c> unless already set) and a fixed mmap
-/// threshold for glibc malloc (<see cref="Training.NativeMemory"/>).
+/// that sleep rather than spin while they wait (<c>OMP_WAIT_POLICY=PASSIVE</c> unless already set).
 /// </summary>
 public static partial class TorchRuntime
 {
@@ -40,7 +39,6 @@ public static partial class TorchRuntime
             // OMP_WAIT_POLICY once, in its library constructor, from the C library's environment. Its default spins
             // waiting threads, which under load took 81% of a training step's CPU (3,065 ms against 249 ms passive).
             SetNativeEnvironmentDefault("OMP_WAIT_POLICY", "PASSIVE");
-            Training.NativeMemory.FixMmapThreshold();
             if (settings.LibTorchDir is not null) PreloadExternal(settings.LibTorchDir);
             else if (Backend == "external")
                 throw new TorchLoadException("This build has the external libtorch backend, but no libtorch folder is set: set TORCH_LIB_DIR " +

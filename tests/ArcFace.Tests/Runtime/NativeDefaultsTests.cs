@@ -26,24 +26,6 @@ public class NativeDefaultsTests
         Assert.Equal("PASSIVE", Marshal.PtrToStringUTF8(getenv("ARCFACE_TEST_UNSET_POLICY")));
     }
 
-    [Fact]
-    public void AfterInitializeLargeBlocksStayOffTheHeapEvenAfterOneWasFreed()
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        TestRuntime.EnsureLoaded();
-        const nuint size = 4 << 20;
-        // With glibc's dynamic mmap threshold, freeing a mapped 4 MiB block raises the threshold above 4 MiB, so the
-        // next one comes from the heap, which keeps it when it is freed: the RSS floor creeps.
-        free(malloc(size));
-        nint block = malloc(size);
-        try
-        {
-            // glibc's chunk header, the word before the block, has bit 1 (IS_MMAPPED) set for a mapped block.
-            Assert.True((Marshal.ReadInt64(block, -8) & 2) != 0, "a 4 MiB block came from the heap: the fixed mmap threshold is not in force");
-        }
-        finally { free(block); }
-    }
-
     [DllImport("libc")]
     static extern nint getenv(string name);
 
@@ -52,10 +34,4 @@ public class NativeDefaultsTests
 
     [DllImport("libc")]
     static extern int unsetenv(string name);
-
-    [DllImport("libc")]
-    static extern nint malloc(nuint size);
-
-    [DllImport("libc")]
-    static extern void free(nint block);
 }
