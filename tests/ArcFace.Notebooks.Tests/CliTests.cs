@@ -13,9 +13,17 @@ public class CliTests
     {
         var stderr = new StringWriter();
         var previous = Console.Error;
+        // `run` passes its options to the notebooks as ARCFACE_* variables of this process: put them back afterwards.
+        var settings = Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("ARCFACE_"))
+            .ToDictionary(k => k, Environment.GetEnvironmentVariable);
         Console.SetError(stderr);
         try { return (await Notebooks.Cli.RunAsync(args), stderr.ToString()); }
-        finally { Console.SetError(previous); }
+        finally
+        {
+            Console.SetError(previous);
+            foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("ARCFACE_")))
+                Environment.SetEnvironmentVariable(name, settings.GetValueOrDefault(name));
+        }
     }
 
     static void AssertError(int exit, string stderr, string file, string what)

@@ -40,6 +40,9 @@ public static class TestHost
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TempDir(),
         };
+        // A test's settings are the ones it passes: an ARCFACE_* variable left in this process (an in-process `run
+        // --output` sets ARCFACE_OUTPUT) would send the child's output elsewhere.
+        foreach (var inherited in psi.Environment.Keys.Where(k => k.StartsWith("ARCFACE_")).ToList()) psi.Environment.Remove(inherited);
         foreach (var (name, value) in environment) psi.Environment[name] = value;
         using var process = Process.Start(psi)!;
         var error = process.StandardError.ReadToEndAsync();   // both pipes at once: a full stderr pipe would stall the host
