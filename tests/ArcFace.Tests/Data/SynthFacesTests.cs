@@ -78,6 +78,24 @@ public class SynthFacesTests : DataTestFiles
     }
 
     [Fact]
+    public void TheProfileTrainingSetHoldsProfileViewsAndAgeGapsAsTheHardBenchmarksDo()
+    {
+        var settings = Settings.Default(Dir);
+        using var set = SynthFaces.TrainingSet(settings);
+        var yaws = Enumerable.Range(0, set.Count).Select(i => Math.Abs(set.Variation(i).Yaw) * 180 / Math.PI).ToArray();
+        // Uniform on ±85°: P(|yaw| ≥ 60°) = 25/85 = 29.4 %, none beyond 85°; with LFW's ±40° none would reach 60°.
+        Assert.InRange(yaws.Count(y => y >= 60) / (double)set.Count, 0.26, 0.33);
+        Assert.True(yaws.Max() <= 85 + 1e-9);
+        // An identity's ages span up to 2 × 0.3 = 0.6 (SynthAgeDB-30's pairs are ≥ 0.45 apart); with ±0.15 at most 0.3.
+        double widest = Enumerable.Range(0, set.Classes).Max(c =>
+        {
+            var ages = Enumerable.Range(0, set.Count).Where(i => set.Label(i) == c).Select(i => set.Variation(i).Age).ToArray();
+            return ages.Max() - ages.Min();
+        });
+        Assert.InRange(widest, 0.45, 0.6 + 1e-9);
+    }
+
+    [Fact]
     public void TheFullProfileHasTheBenchmarksPairCounts()
     {
         var full = Settings.Default(Dir) with { Profile = RunProfile.Full };
