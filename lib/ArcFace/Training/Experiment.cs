@@ -34,8 +34,8 @@ public static partial class Experiment
     /// at the profile's <see cref="RunProfile.CentreNorm"/> where it sets one.
     /// Checkpoints: a folder in <paramref name="options"/> is used as given; without one (null options or a null
     /// <see cref="TrainingOptions.CheckpointFolder"/>) it is <see cref="CheckpointFolder"/> of the label, options, head and
-    /// data, where a killed run resumes and a finished one is reloaded (its <see cref="TrainingResult.History"/> is then
-    /// empty), so notebooks that train the same run share it and a changed head or data set trains afresh.
+    /// data, where a killed run resumes and a finished one is reloaded (with the <see cref="TrainingResult.History"/>
+    /// saved in it), so notebooks that train the same run share it and a changed head or data set trains afresh.
     /// <paramref name="checkpoints"/> false trains without any checkpoint: nothing is reloaded or written. The folder is
     /// checked before training; a checkpoint that fails later is reported in <see cref="TrainingResult.Warning"/> and
     /// the trained run is still returned.

@@ -9,7 +9,10 @@ using static TorchSharp.torch;
 namespace ArcFace.Training;
 
 /// <summary>What <see cref="Trainer.Fit"/> did.</summary>
-/// <param name="History">The reports of this call, in order.</param>
+/// <param name="History">
+/// The run's reports, in order: those saved with the checkpoint it resumed from, then this call's. A finished run
+/// reloaded from its checkpoint brings back its whole history (a checkpoint written before histories were saved has none).
+/// </param>
 /// <param name="Steps">Global steps done at the end (the run's total when it completed).</param>
 /// <param name="ResumedFromStep">The checkpoint step this call continued from (0: a fresh start).</param>
 /// <param name="Checkpoint">The checkpoint file written last, or null without a checkpoint folder.</param>
@@ -43,7 +46,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
 {
     /// <summary>The checkpoint's file name inside <see cref="TrainingOptions.CheckpointFolder"/>.</summary>
     public const string CheckpointFileName = "trainer.ckpt";
-    const string Magic = "ArcFace.Trainer checkpoint 1";
+    const string Magic = "ArcFace.Trainer checkpoint 2";
+    const string MagicWithoutHistory = "ArcFace.Trainer checkpoint 1";
 
     /// <summary>The options.</summary>
     public TrainingOptions Options { get; } = options;
@@ -82,11 +86,11 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
 
         var meter = new Meter();
         long done = 0;
-        if (CheckpointPath is { } path && File.Exists(path)) done = Load(path, step, optimizer, meter, train.Count);
+        var history = new List<StepReport>();
+        if (CheckpointPath is { } path && File.Exists(path)) done = Load(path, step, optimizer, meter, history, train.Count);
         step.SyncFromMaster();
         long resumedFrom = done;
         string? written = done > 0 ? CheckpointPath : null;
-        var history = new List<StepReport>();
         backbone.train();
         head.train();
         var clock = Stopwatch.StartNew();
@@ -151,7 +155,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
                         }
                     }
                     if (CheckpointPath is not null && Options.CheckpointEvery > 0 && done % Options.CheckpointEvery == 0 && done < total)
-                        pending = Attempt(done, () => Write(step, optimizer, meter, done, train.Count));
+                        pending = Attempt(done, () => Write(step, optimizer, meter, history, done, train.Count));
                     if (Options.TrimMemoryEvery > 0 && done % Options.TrimMemoryEvery == 0) NativeMemory.Trim();
                 }
             }
@@ -163,10 +167,10 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         }
         catch (OperationCanceledException) when (CheckpointPath is not null && done > resumedFrom)
         {
-            Attempt(done, () => Commit(Write(step, optimizer, meter, done, train.Count)));
+            Attempt(done, () => Commit(Write(step, optimizer, meter, history, done, train.Count)));
             throw;
         }
-        if (CheckpointPath is not null && done > resumedFrom) written = Attempt(done, () => Commit(Write(step, optimizer, meter, done, train.Count))) ?? written;
+        if (CheckpointPath is not null && done > resumedFrom) written = Attempt(done, () => Commit(Write(step, optimizer, meter, history, done, train.Count))) ?? written;
         return new TrainingResult(history, done, resumedFrom, written, warning);
     }
 
@@ -203,7 +207,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
     /// Writes the state at the end of step <paramref name="done"/> to the temporary file and returns its path;
     /// <see cref="Commit"/> renames it over the checkpoint.
     /// </summary>
-    string Write(MixedPrecisionStep step, optim.Optimizer optimizer, Meter meter, long done, int datasetCount)
+    string Write(MixedPrecisionStep step, optim.Optimizer optimizer, Meter meter, List<StepReport> history, long done, int datasetCount)
     {
         string path = CheckpointPath!;
         using (no_grad())
@@ -223,6 +227,12 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
             writer.Write(Options.BatchSize);
             writer.Write(datasetCount);
             meter.Write(writer);
+            writer.Write(history.Count);
+            foreach (var r in history)
+            {
+                writer.Write(r.Step); writer.Write(r.TotalSteps); writer.Write(r.Epoch); writer.Write(r.Loss); writer.Write(r.Accuracy);
+                writer.Write(r.MeanTargetAngleDegrees); writer.Write(r.LearningRate); writer.Write(r.ImagesPerSecond);
+            }
             using var rng = torch.random.get_rng_state();
             var bytes = rng.data<byte>().ToArray();
             writer.Write(bytes.Length);
@@ -244,12 +254,12 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         return CheckpointPath!;
     }
 
-    long Load(string path, MixedPrecisionStep step, optim.Optimizer optimizer, Meter meter, int datasetCount)
+    long Load(string path, MixedPrecisionStep step, optim.Optimizer optimizer, Meter meter, List<StepReport> history, int datasetCount)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
         string magic;
         try { magic = reader.ReadString(); } catch (Exception e) when (e is EndOfStreamException or IOException) { magic = ""; }
-        if (magic != Magic) throw new InvalidDataException($"{path}: not a trainer checkpoint (delete it to start afresh).");
+        if (magic != Magic && magic != MagicWithoutHistory) throw new InvalidDataException($"{path}: not a trainer checkpoint (delete it to start afresh).");
         long done = reader.ReadInt64();
         long seed = reader.ReadInt64();
         int batch = reader.ReadInt32(), count = reader.ReadInt32();
@@ -257,6 +267,10 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
             throw new InvalidDataException($"{path} was written with seed {seed}, batch size {batch} and {count} images; this run has seed {Options.Seed}, " +
                 $"batch size {Options.BatchSize} and {datasetCount} images, so its data order would differ. Use another checkpoint folder or the same settings.");
         meter.Read(reader);
+        if (magic == Magic)
+            for (int i = reader.ReadInt32(); i > 0; i--)
+                history.Add(new StepReport(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(),
+                    reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()));
         var bytes = reader.ReadBytes(reader.ReadInt32());
         torch.random.set_rng_state(tensor(bytes, dtype: uint8));
         backbone.load(reader);
