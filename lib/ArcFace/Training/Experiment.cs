@@ -23,7 +23,8 @@ public sealed record ExperimentResult(string Label, nn.Module<Tensor, Tensor> Ba
 
 /// <summary>
 /// One run of the paper's recipe at the run profile's size: the profile's backbone, a head, training on a face set,
-/// then insightface's verification protocol on each benchmark. What every training notebook does, in one call.
+/// then insightface's verification protocol on each benchmark (with the flip test where <see cref="RunProfile.FlipTest"/>
+/// says so). What every training notebook does, in one call.
 /// </summary>
 public static partial class Experiment
 {
@@ -54,16 +55,16 @@ public static partial class Experiment
         options ??= TrainingOptions.For(settings);
         if (checkpoints && options.CheckpointFolder is null) options = options with { CheckpointFolder = CheckpointFolder(settings, label, options, head, train) };
         var training = new Trainer(backbone, head, options).Fit(train, progress);
-        var verification = benchmarks.Select(b => Verification.Evaluate(backbone, b, device: device)).ToList();
+        var verification = benchmarks.Select(b => Verification.Evaluate(backbone, b, settings.Profile.FlipTest, device: device)).ToList();
         return new ExperimentResult(label, backbone, head, training, verification);
     }
 
     /// <summary>
     /// The checkpoint folder of the run labelled <paramref name="label"/>:
     /// <c>output/checkpoints/&lt;profile&gt;/&lt;label&gt;-&lt;hash&gt;</c>, the hash being the first 12 hex digits of
-    /// SHA-256 over everything that shapes the trained weights: the settings' seed and profile, the options that change
-    /// training (<see cref="TrainingOptions.For"/> of the settings when null; not reporting, checkpointing, prefetch or
-    /// device), the head's type and public settings (margin, classes, embedding size, ...), and the data's type, public
+    /// SHA-256 over everything that shapes the trained weights: the settings' seed and profile (less how it evaluates:
+    /// pair count and flip test), the options that change training (<see cref="TrainingOptions.For"/> of the settings
+    /// when null; not reporting, checkpointing, prefetch or device), the head's type and public settings (margin, classes, embedding size, ...), and the data's type, public
     /// settings (for SynthFaces its name and options, seed included), size and labels. Same inputs, same folder in
     /// every process; a changed head or data set under the same label gets a folder of its own. Pass the head and data
     /// that <see cref="Run"/> gets to find its folder.
@@ -73,7 +74,8 @@ public static partial class Experiment
         options ??= TrainingOptions.For(settings);
         var key = new StringBuilder();
         key.Append("seed=").Append(settings.Seed).Append("\nprofile=");
-        Describe(key, settings.Profile, 0);
+        // How the benchmarks are sized and read does not shape the weights either.
+        Describe(key, settings.Profile with { VerificationPairs = 0, FlipTest = true }, 0);
         key.Append("\ntraining=");
         // What only reports, checkpoints, reads ahead or places the run is fixed, so it does not change the folder.
         Describe(key, options with

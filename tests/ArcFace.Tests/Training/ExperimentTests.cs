@@ -77,11 +77,13 @@ public class ExperimentTests
         string folder = Experiment.CheckpointFolder(settings, "ArcFace (0.5)", options, head, Data);
         // Computed once in another process: a SHA-256 of a canonical text, never string.GetHashCode (random per process).
         // It moves when a setting that shapes training is added to the head, the data or TrainingOptions: update it then.
-        Assert.Equal(Path.Combine("/runs", "checkpoints", "smoke", "arcface-0.5-6e9c052cd205"), folder);
+        Assert.Equal(Path.Combine("/runs", "checkpoints", "smoke", "arcface-0.5-8ae5925c37b3"), folder);
         Assert.Equal(folder, Experiment.CheckpointFolder(settings, "ArcFace (0.5)", options, head, Data));
 
         // What only reports, checkpoints or places the run keeps the folder; everything that shapes the weights moves it.
         Assert.Equal(folder, Experiment.CheckpointFolder(settings, "ArcFace (0.5)", options with { ReportEvery = 7, CheckpointEvery = 3, TrimMemoryEvery = 0 }, head, Data));
+        Assert.Equal(folder, Experiment.CheckpointFolder(settings with { Profile = settings.Profile with { VerificationPairs = 600, FlipTest = !settings.Profile.FlipTest } },
+            "ArcFace (0.5)", options, head, Data));
         using var otherMargin = new MarginHead(6, 16, Margin.ArcFace(0.5) with { Gradient = GradientMode.StraightThrough });
         using var otherHead = new SoftmaxHead(6, 16);
         string[] others =
