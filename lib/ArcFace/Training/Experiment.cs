@@ -64,8 +64,9 @@ public static partial class Experiment
     /// <c>output/checkpoints/&lt;profile&gt;/&lt;label&gt;-&lt;hash&gt;</c>, the hash being the first 12 hex digits of
     /// SHA-256 over everything that shapes the trained weights: the settings' seed and profile (less how it evaluates:
     /// pair count and flip test), the options that change training (<see cref="TrainingOptions.For"/> of the settings
-    /// when null; not reporting, checkpointing, prefetch or device), the head's type and public settings (margin, classes, embedding size, ...), and the data's type, public
-    /// settings (for SynthFaces its name and options, seed included), size and labels. Same inputs, same folder in
+    /// when null; not reporting, checkpointing, prefetch or device), the head's type and public settings (margin,
+    /// classes, embedding size, ...), and the data's type, public settings (for SynthFaces its name and options, seed
+    /// included), size and labels. Same inputs, same folder in
     /// every process; a changed head or data set under the same label gets a folder of its own. Pass the head and data
     /// that <see cref="Run"/> gets to find its folder.
     /// </summary>

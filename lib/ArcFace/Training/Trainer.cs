@@ -227,12 +227,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
             writer.Write(Options.BatchSize);
             writer.Write(datasetCount);
             meter.Write(writer);
-            writer.Write(history.Count);
-            foreach (var r in history)
-            {
-                writer.Write(r.Step); writer.Write(r.TotalSteps); writer.Write(r.Epoch); writer.Write(r.Loss); writer.Write(r.Accuracy);
-                writer.Write(r.MeanTargetAngleDegrees); writer.Write(r.LearningRate); writer.Write(r.ImagesPerSecond);
-            }
+            Reports.Write(writer, history);
             using var rng = torch.random.get_rng_state();
             var bytes = rng.data<byte>().ToArray();
             writer.Write(bytes.Length);
@@ -267,10 +262,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
             throw new InvalidDataException($"{path} was written with seed {seed}, batch size {batch} and {count} images; this run has seed {Options.Seed}, " +
                 $"batch size {Options.BatchSize} and {datasetCount} images, so its data order would differ. Use another checkpoint folder or the same settings.");
         meter.Read(reader);
-        if (magic == Magic)
-            for (int i = reader.ReadInt32(); i > 0; i--)
-                history.Add(new StepReport(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(),
-                    reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()));
+        if (magic == Magic) Reports.Read(reader, history);
         var bytes = reader.ReadBytes(reader.ReadInt32());
         torch.random.set_rng_state(tensor(bytes, dtype: uint8));
         backbone.load(reader);
@@ -278,6 +270,26 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         step.Read(reader);
         ((OptimizerHelper)optimizer).load_state_dict(reader);
         return done;
+    }
+
+    /// <summary>The run's reports as the checkpoint holds them: a count, then each report's fields in declaration order.</summary>
+    static class Reports
+    {
+        public static void Write(BinaryWriter w, List<StepReport> history)
+        {
+            w.Write(history.Count);
+            foreach (var r in history)
+            {
+                w.Write(r.Step); w.Write(r.TotalSteps); w.Write(r.Epoch); w.Write(r.Loss); w.Write(r.Accuracy);
+                w.Write(r.MeanTargetAngleDegrees); w.Write(r.LearningRate); w.Write(r.ImagesPerSecond);
+            }
+        }
+
+        public static void Read(BinaryReader r, List<StepReport> history)
+        {
+            for (int i = r.ReadInt32(); i > 0; i--)
+                history.Add(new StepReport(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble()));
+        }
     }
 
     /// <summary>Sums since the last report.</summary>
