@@ -19,6 +19,9 @@ public sealed record ExperimentResult(string Label, nn.Module<Tensor, Tensor> Ba
 {
     /// <summary>Verification accuracy on the set of that name, in percent.</summary>
     public double AccuracyPercent(string set) => 100 * Verification.Single(v => v.Name == set).Accuracy;
+
+    /// <summary>Verification accuracy averaged over every benchmark it was evaluated on, in percent.</summary>
+    public double MeanAccuracyPercent => 100 * Verification.Average(v => v.Accuracy);
 }
 
 /// <summary>

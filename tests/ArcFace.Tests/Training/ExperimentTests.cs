@@ -1,4 +1,5 @@
 using ArcFace.Data;
+using ArcFace.Evaluation;
 using ArcFace.Losses;
 using ArcFace.Runtime;
 using ArcFace.Training;
@@ -45,6 +46,15 @@ public class ExperimentTests
             Assert.Equal(first.Training.Checkpoint, again.Training.Checkpoint);
         }
         finally { if (Directory.Exists(output)) Directory.Delete(output, true); }
+    }
+
+    [Fact]
+    public void MeanAccuracyAveragesTheBenchmarksAndAccuracyPercentReadsOne()
+    {
+        static VerificationResult Set(string name, double accuracy) => new(name, accuracy, 0, [], [], 0, 0, 0, [], [], [], null!);
+        var result = new ExperimentResult("x", null!, null!, new TrainingResult([], 0, 0, null), [Set("A", 0.90), Set("B", 0.80), Set("C", 0.85)]);
+        Assert.Equal(85.0, result.MeanAccuracyPercent, 10);   // (90 + 80 + 85) / 3
+        Assert.Equal(80.0, result.AccuracyPercent("B"), 10);
     }
 
     [Fact]
