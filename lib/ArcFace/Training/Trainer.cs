@@ -261,14 +261,24 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         if (seed != Options.Seed || batch != Options.BatchSize || count != datasetCount)
             throw new InvalidDataException($"{path} was written with seed {seed}, batch size {batch} and {count} images; this run has seed {Options.Seed}, " +
                 $"batch size {Options.BatchSize} and {datasetCount} images, so its data order would differ. Use another checkpoint folder or the same settings.");
-        meter.Read(reader);
-        if (magic == Magic) Reports.Read(reader, history);
-        var bytes = reader.ReadBytes(reader.ReadInt32());
-        torch.random.set_rng_state(tensor(bytes, dtype: uint8));
-        backbone.load(reader);
-        head.load(reader);
-        step.Read(reader);
-        ((OptimizerHelper)optimizer).load_state_dict(reader);
+        try
+        {
+            meter.Read(reader);
+            if (magic == Magic) Reports.Read(reader, history);
+            int rngLength = reader.ReadInt32();
+            var bytes = reader.ReadBytes(rngLength);
+            if (bytes.Length != rngLength) throw new EndOfStreamException();
+            torch.random.set_rng_state(tensor(bytes, dtype: uint8));
+            backbone.load(reader);
+            head.load(reader);
+            step.Read(reader);
+            ((OptimizerHelper)optimizer).load_state_dict(reader);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint of step {done} ends early (after {reader.BaseStream.Length} bytes); it was cut short " +
+                "outside this program, which writes checkpoints whole. Delete it to start afresh.", e);
+        }
         return done;
     }
 

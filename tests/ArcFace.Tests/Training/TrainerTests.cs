@@ -101,6 +101,33 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ATruncatedCheckpointIsRefusedByNameAndKept()
+    {
+        TestRuntime.EnsureLoaded();
+        string folder = NewFolder();
+        try
+        {
+            using (var net = Net(1)) new Trainer(net, new CosineHead(6, 16), Options(folder)).Fit(Data);
+            string path = Path.Combine(folder, Trainer.CheckpointFileName);
+            var whole = File.ReadAllBytes(path);
+            // In the history block (after magic 29, step 8, seed 8, batch 4, images 4 and meter 40 bytes: byte 93; twelve
+            // reports of 52 bytes), in the RNG state just after it, and in the weights.
+            int historyAt = 1 + "ArcFace.Trainer checkpoint 2".Length + 8 + 8 + 4 + 4 + 40;
+            Assert.Equal(12, BitConverter.ToInt32(whole, historyAt));
+            foreach (int cut in new[] { historyAt + 10, historyAt + 4 + 52 * 12 + 10, whole.Length / 2 })
+            {
+                File.WriteAllBytes(path, whole[..cut]);
+                using var net = Net(1);
+                var e = Assert.Throws<InvalidDataException>(() => new Trainer(net, new CosineHead(6, 16), Options(folder)).Fit(Data));
+                Assert.Contains(path, e.Message);
+                Assert.Contains("ends early", e.Message);
+                Assert.Equal(cut, new FileInfo(path).Length);   // left for the user to inspect or delete
+            }
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public void ReportsCarryTheScheduleAndMonitoring()
     {
         TestRuntime.EnsureLoaded();
