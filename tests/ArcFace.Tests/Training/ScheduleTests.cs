@@ -36,9 +36,10 @@ public class ScheduleTests
     public void PaperOptionsScaleTheMilestonesToTheProfile()
     {
         var settings = ArcFace.Runtime.Settings.Default("/tmp");
+        settings = settings with { Profile = settings.Profile with { Epochs = 8 } };
         var paper = TrainingOptions.Paper(settings);
         var decay = Assert.IsType<StepDecay>(paper.Schedule);
-        Assert.Equal([5.0, 7.0], decay.MilestoneEpochs);   // smoke: 8 epochs × 20/32 and × 28/32
+        Assert.Equal([5.0, 7.0], decay.MilestoneEpochs);   // 8 epochs × 20/32 and × 28/32
         Assert.Equal((0.1, 0.9, 5e-4, 64, 2048L), (paper.LearningRate, paper.Momentum, paper.WeightDecay, paper.BatchSize, paper.Seed));
         Assert.IsType<PolynomialWarmup>(TrainingOptions.For(settings).EffectiveSchedule);
     }
