@@ -15,6 +15,8 @@ public static class Cli
               --output <dir>           output folder (default: 'output' of environment.json)
               --seeds N                seeds per training notebook, 1-100 (sets ARCFACE_SEEDS)
               --seed S                 first seed (sets ARCFACE_SEED)
+              --jobs N                 notebooks at a time, each in a process of its own (default: 2 on a CPU
+                                       with 2 or more cores, 1 on a GPU); 1 runs them one after another here
           grid <out.png> [--identities N] [--images M] [--size S]
                                        save a SynthFaces picture grid: N identities (rows) × M images each, S pixels
           kernel -f <connection.json>  serve as a Jupyter kernel (started by Jupyter through the kernelspec)
@@ -25,7 +27,7 @@ public static class Cli
         options: --env <environment.json>
         """;
 
-    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--seeds", "--seed", "--dir", "--name", "-f", "--identities", "--images", "--size"];
+    static readonly string[] ValueOptions = ["--env", "--profile", "--output", "--seeds", "--seed", "--jobs", "--dir", "--name", "-f", "--identities", "--images", "--size"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -82,9 +84,15 @@ public static class Cli
         }
         if (notebooks.FirstOrDefault(n => !File.Exists(n)) is { } missing) return Fail($"error: {missing}: notebook not found.");
         var info = TorchRuntime.Initialize(settings);
+        // A worker of a parallel run (ParallelRun) runs its one notebook; the parent writes the index.
+        if (args.Contains("--worker")) return await Runner.RunAsync(notebooks, settings.Output, Console.Out, writeIndex: false);
+        int jobs = Option(args, "--jobs") is { } n
+            ? int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int j) && j is >= 1 and <= 16
+                ? j : throw new FormatException($"--jobs takes a whole number from 1 to 16; got '{n}'.")
+            : info.Device.type == TorchSharp.DeviceType.CPU && Environment.ProcessorCount >= 2 ? 2 : 1;
         Console.WriteLine($"profile {settings.Profile.Name.ToString().ToLowerInvariant()}, device {info.Device.type.ToString().ToLowerInvariant()}, " +
-            $"{info.Threads} threads, output {settings.Output}");
-        return await Runner.RunAsync(notebooks, settings.Output, Console.Out);
+            $"{info.Threads} threads, {Math.Min(jobs, notebooks.Count)} notebook{(Math.Min(jobs, notebooks.Count) == 1 ? "" : "s")} at a time, output {settings.Output}");
+        return await Runner.RunAsync(notebooks, settings.Output, Console.Out, jobs);
     }
 
     static int Install(string[] args, string? envPath)

@@ -15,18 +15,24 @@ public sealed record NotebookRun(string Name, string Title, string Source, strin
 /// </summary>
 public static class Runner
 {
-    /// <summary>Runs <paramref name="notebooks"/> in order; 0 when all pass, 1 at the first failing cell.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> notebooks, string output, TextWriter log)
+    /// <summary>
+    /// Runs <paramref name="notebooks"/> in order; 0 when all pass, 1 at the first failing cell. With
+    /// <paramref name="jobs"/> &gt; 1, up to that many notebooks run at once, each in a process of its own
+    /// (<see cref="ParallelRun"/>). <paramref name="writeIndex"/> false leaves <c>report/index.html</c> to the caller
+    /// (a worker of a parallel run).
+    /// </summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> notebooks, string output, TextWriter log, int jobs = 1, bool writeIndex = true)
     {
         // All read first: a malformed notebook late in the list stops the run before hours of cells, not after.
         var loaded = notebooks.Select(Ipynb.Load).ToList();
+        if (jobs > 1 && notebooks.Count > 1) return await ParallelRun.RunAsync(loaded, output, log, jobs);
         var runs = new List<NotebookRun>();
         foreach (var (notebook, path) in loaded.Zip(notebooks))
         {
             var run = await RunNotebookAsync(notebook, output, log);
             runs.Add(run);
             var claims = Scoreboard.Read(output);
-            HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList(), claims);
+            if (writeIndex) HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList(), claims);
             if (run.Failure is not null)
             {
                 log.WriteLine($"error: {path}: {run.Failure}");
@@ -43,7 +49,7 @@ public static class Runner
     }
 
     // Before the "notebooks:" line, which CI parses as the last line.
-    static void WriteClaims(IReadOnlyList<ClaimResult> claims, TextWriter log)
+    internal static void WriteClaims(IReadOnlyList<ClaimResult> claims, TextWriter log)
     {
         foreach (var c in claims)
             log.WriteLine($"claim: {c.Notebook}: {c.Claim}: paper {c.Paper}, ours {c.Ours} ({c.Seeds} seed{(c.Seeds == 1 ? "" : "s")}): {HtmlReport.VerdictName(c.Verdict)}");

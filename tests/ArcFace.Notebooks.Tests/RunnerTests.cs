@@ -67,6 +67,50 @@ public class RunnerTests
         Assert.Contains("not run", File.ReadAllText(Path.Combine(output, "report", "index.html")));
     }
 
+    // Two copies of the smoke notebook under other names, so that the two workers write different outputs.
+    static (string A, string B) TwoNotebooks(string first = "smoke.ipynb")
+    {
+        string dir = TestHost.TempDir();
+        string a = Path.Combine(dir, "a.ipynb"), b = Path.Combine(dir, "b.ipynb");
+        File.Copy(TestHost.Notebook(first), a);
+        File.Copy(TestHost.Notebook("smoke.ipynb"), b);
+        return (a, b);
+    }
+
+    [Fact]
+    public void With_two_jobs_each_notebook_runs_in_a_worker_and_the_index_has_both()
+    {
+        var (a, b) = TwoNotebooks();
+        string output = TestHost.TempDir();
+        var (exit, log) = TestHost.Run($"run \"{a}\" \"{b}\" --output \"{output}\" --jobs 2");
+        Assert.True(exit == 0, log);
+        Assert.Contains("2 notebooks at a time", log);
+        // Each worker's lines come back prefixed with its notebook's name, its cell times among them.
+        Assert.Matches(@"(?m)^\[a\] == .*a\.ipynb$", log);
+        Assert.Matches(@"(?m)^\[b\]    cell 4: ", log);
+        Assert.Matches(@"(?m)^notebooks: 2 passed, 0 failed$", log);
+        foreach (var name in new[] { "a", "b" })
+        {
+            string tensor = File.ReadAllText(Path.Combine(output, "notebooks", name + ".ipynb"));
+            Assert.Contains("[1.541, -0.29343, -2.1788, 0.56843, -1.0845]", tensor);
+            Assert.True(File.Exists(Path.Combine(output, "report", name + ".html")), name);
+        }
+        string index = File.ReadAllText(Path.Combine(output, "report", "index.html"));
+        Assert.Contains("a.html", index);
+        Assert.Contains("b.html", index);
+    }
+
+    [Fact]
+    public void With_two_jobs_a_failing_notebook_fails_the_run_and_is_named()
+    {
+        var (a, b) = TwoNotebooks("failing.ipynb");
+        string output = TestHost.TempDir();
+        var (exit, log) = TestHost.Run($"run \"{a}\" \"{b}\" --output \"{output}\" --jobs 2");
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: {a}: cell 3 failed: InvalidOperationException: deliberate failure", log);
+        Assert.Matches(@"(?m)^notebooks: \d passed, 1 failed, \d skipped$", log);
+    }
+
     [Fact]
     public async Task A_compile_error_fails_the_cell()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ArcFace.Runtime;
 using System.Text.Json.Serialization;
 
 namespace ArcFace.Evaluation;
@@ -28,6 +29,8 @@ public static class Scoreboard
     /// <exception cref="InvalidDataException">The existing file is not a scoreboard.</exception>
     public static void Record(string output, ClaimResult claim)
     {
+        // Notebooks running side by side record into the same file: one read-modify-write at a time.
+        using var exclusive = FileLock.Acquire(PathFor(output) + ".lock");
         var claims = Read(output).ToList();
         int i = claims.FindIndex(c => c.Notebook == claim.Notebook && c.Claim == claim.Claim);
         if (i >= 0) claims[i] = claim; else claims.Add(claim);

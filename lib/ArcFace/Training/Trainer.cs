@@ -46,6 +46,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
 {
     /// <summary>The checkpoint's file name inside <see cref="TrainingOptions.CheckpointFolder"/>.</summary>
     public const string CheckpointFileName = "trainer.ckpt";
+    /// <summary>The file in the checkpoint folder that a training process holds locked (<see cref="FileLock"/>).</summary>
+    public const string LockFileName = "trainer.lock";
     const string Magic = "ArcFace.Trainer checkpoint 2";
     const string MagicWithoutHistory = "ArcFace.Trainer checkpoint 1";
 
@@ -63,6 +65,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
     /// nothing is written, periodic checkpoints included. <paramref name="ct"/> and the host's
     /// <see cref="Interruption.Token"/> both stop training: a checkpoint is written (when a folder is set) and
     /// <see cref="OperationCanceledException"/> is thrown. A non-finite loss throws <see cref="TrainingDivergedException"/>.
+    /// With a checkpoint folder the run holds <see cref="LockFileName"/> there locked (<see cref="FileLock"/>) while it
+    /// trains: another process that reaches the same run waits, then reloads the finished checkpoint.
     /// </summary>
     public TrainingResult Fit(IFaceDataset train, IProgress<StepReport>? progress = null, CancellationToken ct = default)
     {
@@ -72,6 +76,10 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> backbone, FaceHead head, T
         if (Options.CheckpointFolder is { } folder) EnsureWritable(folder);
         using var interruptible = CancellationTokenSource.CreateLinkedTokenSource(ct, Interruption.Token);
         ct = interruptible.Token;
+        // Notebooks run side by side (run --jobs) may reach the same run: the second waits, then reloads the finished one.
+        using var runLock = Options.CheckpointFolder is { } locked
+            ? FileLock.Acquire(Path.Combine(locked, LockFileName), () => Console.Error.WriteLine($"waiting for {locked}: another process is training this run"), ct)
+            : null;
         var device = Options.Device ?? TorchRuntime.Device;
         var loader = new FaceLoader(train, Options.BatchSize, Options.Seed, Options.Flip, Options.Prefetch);
         long perEpoch = loader.BatchesPerEpoch, total = perEpoch * Options.Epochs;

@@ -14,6 +14,14 @@ public class ScoreboardTests : IDisposable
         [35.5], null, 35.5, double.NaN, 1, Verdict.Inconclusive, "1 seed: no spread to judge");
 
     [Fact]
+    public void RecordsFromWritersSideBySideAreAllKept()
+    {
+        // Notebooks of a parallel run record into one file: without the lock, read-modify-writes lose rows.
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => Scoreboard.Record(output, Paired with { Claim = $"claim {i}" }));
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => $"claim {i}").Order(), Scoreboard.Read(output).Select(c => c.Claim).Order());
+    }
+
+    [Fact]
     public void RoundTripsEveryFieldWithNaNAsNull()
     {
         Scoreboard.Record(output, Paired);
