@@ -160,7 +160,10 @@ public class TrainerTests
             Assert.True(double.IsNaN(e.Loss));
             Assert.Contains("step 4", e.Message);
             Assert.Contains(Path.Combine(folder, Trainer.CheckpointFileName), e.Message);
-            Assert.Equal([Trainer.CheckpointFileName], Directory.GetFiles(folder).Select(Path.GetFileName));
+            // No half-written checkpoint is left, and the run's lock is released despite the exception.
+            Assert.Equal([Trainer.CheckpointFileName, Trainer.LockFileName], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            using (var released = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+                FileLock.Acquire(Path.Combine(folder, Trainer.LockFileName), ct: released.Token).Dispose();
             // The checkpoint of step 2 (written once step 3's loss proved its weights good) is intact and resumable.
             using var fresh = Net(5);
             var resumed = new Trainer(fresh, new CosineHead(6, 16), options with { Epochs = 1 }).Fit(Data);
