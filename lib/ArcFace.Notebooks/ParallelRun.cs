@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using ArcFace.Evaluation;
 
@@ -21,7 +22,6 @@ static class ParallelRun
         var clock = Stopwatch.StartNew();
         var gate = new Lock();
         void Write(string line) { lock (gate) log.WriteLine(line); }
-        string index = Path.Combine(output, "report", "index.html");
         var finished = new NotebookRun?[notebooks.Count];
         var workers = new Dictionary<Task<NotebookRun>, (int Index, Process Process)>();
         int next = 0;
@@ -48,21 +48,12 @@ static class ParallelRun
             }
             var runs = finished.OfType<NotebookRun>().ToList();
             var notRun = notebooks.Where((_, i) => finished[i] is null).Select(n => n.Path).ToList();
-            HtmlReport.WriteIndex(index, runs, notRun, Scoreboard.Read(output));
+            HtmlReport.WriteIndex(Runner.IndexPath(output), runs, notRun, Scoreboard.Read(output));
         }
         var passed = finished.OfType<NotebookRun>().Where(r => r.Failure is null).ToList();
-        if (failed is not null)
-        {
-            log.WriteLine($"error: {failed.Source}: {failed.Failure}");
-            log.WriteLine($"report: {index}");
-            Runner.WriteClaims(Scoreboard.Read(output), log);
-            log.WriteLine($"notebooks: {passed.Count} passed, 1 failed, {notebooks.Count - passed.Count - 1} skipped");
-            return 1;
-        }
-        log.WriteLine($"report: {index} ({clock.Elapsed.TotalSeconds:F1} s; {jobs} notebooks at a time, {passed.Sum(r => r.Seconds):F1} s of notebook time)");
-        Runner.WriteClaims(Scoreboard.Read(output), log);
-        log.WriteLine($"notebooks: {passed.Count} passed, 0 failed");
-        return 0;
+        string timing = failed is not null ? ""
+            : string.Create(CultureInfo.InvariantCulture, $" ({clock.Elapsed.TotalSeconds:F1} s; {jobs} notebooks at a time, {passed.Sum(r => r.Seconds):F1} s of notebook time)");
+        return Runner.Summarise(output, log, passed.Count, notebooks.Count, failed, timing);
     }
 
     static Process Start(Ipynb notebook, string output)
@@ -100,11 +91,11 @@ static class ParallelRun
         process.WaitForExit();   // the redirected streams are drained too
         if (process.ExitCode != 0) failure ??= $"the worker process exited with code {process.ExitCode}";
         process.Dispose();
-        string executed = Path.Combine(output, "notebooks", notebook.Name + ".ipynb");
+        string executed = Runner.ExecutedPath(output, notebook);
         int cells = File.Exists(executed)
             ? JsonNode.Parse(File.ReadAllText(executed))?["cells"]?.AsArray().Count(c => c?["execution_count"] is JsonValue) ?? 0
             : 0;
         return new NotebookRun(notebook.Name, HtmlReport.Title(notebook), notebook.Path, executed,
-            Path.Combine(output, "report", notebook.Name + ".html"), cells, clock.Elapsed.TotalSeconds, failure);
+            Runner.PagePath(output, notebook), cells, clock.Elapsed.TotalSeconds, failure);
     }
 }

@@ -27,29 +27,38 @@ public static class Runner
         var loaded = notebooks.Select(Ipynb.Load).ToList();
         if (jobs > 1 && notebooks.Count > 1) return await ParallelRun.RunAsync(loaded, output, log, jobs);
         var runs = new List<NotebookRun>();
-        foreach (var (notebook, path) in loaded.Zip(notebooks))
+        foreach (var notebook in loaded)
         {
             var run = await RunNotebookAsync(notebook, output, log);
             runs.Add(run);
-            var claims = Scoreboard.Read(output);
-            if (writeIndex) HtmlReport.WriteIndex(Path.Combine(output, "report", "index.html"), runs, notebooks.Skip(runs.Count).ToList(), claims);
-            if (run.Failure is not null)
-            {
-                log.WriteLine($"error: {path}: {run.Failure}");
-                log.WriteLine($"report: {Path.Combine(output, "report", "index.html")}");
-                WriteClaims(claims, log);
-                log.WriteLine($"notebooks: {runs.Count - 1} passed, 1 failed, {notebooks.Count - runs.Count} skipped");
-                return 1;
-            }
+            if (writeIndex) HtmlReport.WriteIndex(IndexPath(output), runs, notebooks.Skip(runs.Count).ToList(), Scoreboard.Read(output));
+            if (run.Failure is not null) return Summarise(output, log, runs.Count - 1, notebooks.Count, run, "");
         }
-        log.WriteLine($"report: {Path.Combine(output, "report", "index.html")} ({runs.Sum(r => r.Seconds):F1} s)");
-        WriteClaims(Scoreboard.Read(output), log);
-        log.WriteLine($"notebooks: {runs.Count} passed, 0 failed");
-        return 0;
+        return Summarise(output, log, runs.Count, notebooks.Count, null, string.Create(CultureInfo.InvariantCulture, $" ({runs.Sum(r => r.Seconds):F1} s)"));
     }
 
+    /// <summary>
+    /// The run's last lines, the same one after another and side by side: the failure (when one stopped the run), the
+    /// report with <paramref name="timing"/>, the claims, and "notebooks: N passed, N failed[, N skipped]"; the exit code.
+    /// </summary>
+    internal static int Summarise(string output, TextWriter log, int passed, int total, NotebookRun? failed, string timing)
+    {
+        if (failed is not null) log.WriteLine($"error: {failed.Source}: {failed.Failure}");
+        log.WriteLine($"report: {IndexPath(output)}{timing}");
+        WriteClaims(Scoreboard.Read(output), log);
+        log.WriteLine(failed is null ? $"notebooks: {passed} passed, 0 failed" : $"notebooks: {passed} passed, 1 failed, {total - passed - 1} skipped");
+        return failed is null ? 0 : 1;
+    }
+
+    /// <summary>Where a run writes its report index, an executed notebook, and a notebook's report page.</summary>
+    internal static string IndexPath(string output) => Path.Combine(output, "report", "index.html");
+
+    internal static string ExecutedPath(string output, Ipynb notebook) => Path.Combine(output, "notebooks", notebook.Name + ".ipynb");
+
+    internal static string PagePath(string output, Ipynb notebook) => Path.Combine(output, "report", notebook.Name + ".html");
+
     // Before the "notebooks:" line, which CI parses as the last line.
-    internal static void WriteClaims(IReadOnlyList<ClaimResult> claims, TextWriter log)
+    static void WriteClaims(IReadOnlyList<ClaimResult> claims, TextWriter log)
     {
         foreach (var c in claims)
             log.WriteLine($"claim: {c.Notebook}: {c.Claim}: paper {c.Paper}, ours {c.Ours} ({c.Seeds} seed{(c.Seeds == 1 ? "" : "s")}): {HtmlReport.VerdictName(c.Verdict)}");
@@ -92,9 +101,9 @@ public static class Runner
         }
         finally { Directory.SetCurrentDirectory(cwd); }
         notebook.SetKernelSpec();
-        string executed = Path.Combine(output, "notebooks", notebook.Name + ".ipynb");
+        string executed = ExecutedPath(output, notebook);
         notebook.Save(executed);
-        string page = Path.Combine(output, "report", notebook.Name + ".html");
+        string page = PagePath(output, notebook);
         var run = new NotebookRun(notebook.Name, HtmlReport.Title(notebook), notebook.Path, executed, page, count, total.Elapsed.TotalSeconds, failure);
         HtmlReport.WritePage(page, notebook, run);
         return run;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ArcFace.Runtime;
 using System.Text.Json.Serialization;
+using ArcFace.Runtime;
 
 namespace ArcFace.Evaluation;
 
