@@ -85,7 +85,11 @@ public static class Cli
         if (notebooks.FirstOrDefault(n => !File.Exists(n)) is { } missing) return Fail($"error: {missing}: notebook not found.");
         var info = TorchRuntime.Initialize(settings);
         // A worker of a parallel run (ParallelRun) runs its one notebook; the parent writes the index.
-        if (args.Contains("--worker")) return await Runner.RunAsync(notebooks, settings.Output, Console.Out, writeIndex: false);
+        if (args.Contains("--worker"))
+        {
+            StopWithParent();
+            return await Runner.RunAsync(notebooks, settings.Output, Console.Out, writeIndex: false);
+        }
         int jobs = Option(args, "--jobs") is { } n
             ? int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int j) && j is >= 1 and <= 16
                 ? j : throw new FormatException($"--jobs takes a whole number from 1 to 16; got '{n}'.")
@@ -94,6 +98,15 @@ public static class Cli
             $"{info.Threads} threads, {Math.Min(jobs, notebooks.Count)} notebook{(Math.Min(jobs, notebooks.Count) == 1 ? "" : "s")} at a time, output {settings.Output}");
         return await Runner.RunAsync(notebooks, settings.Output, Console.Out, jobs);
     }
+
+    // A worker's standard input is a pipe its parent holds open and never writes: its end means the parent is gone,
+    // however it ended, and the worker stops too (training resumes from the last checkpoint on the next run).
+    static void StopWithParent() => new Thread(() =>
+    {
+        Console.In.ReadToEnd();
+        Console.Error.WriteLine("error: the parallel run that started this worker has ended; stopping");
+        Environment.Exit(130);
+    }) { IsBackground = true }.Start();
 
     static int Install(string[] args, string? envPath)
     {

@@ -65,6 +65,8 @@ static class ParallelRun
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // Never written: the worker stops when it closes, so a worker never outlives a killed run.
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         foreach (var arg in new[] { typeof(ParallelRun).Assembly.Location, "run", notebook.Path, "--output", Path.GetFullPath(output), "--worker" })
