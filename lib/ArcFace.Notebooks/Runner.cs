@@ -69,6 +69,7 @@ public static class Runner
     static async Task<NotebookRun> RunNotebookAsync(Ipynb notebook, string output, TextWriter log)
     {
         log.WriteLine($"== {notebook.Path}");
+        Scoreboard.Forget(output, notebook.Name);   // the claims it records now replace all of its earlier ones
         string cwd = Directory.GetCurrentDirectory();
         var total = Stopwatch.StartNew();
         string? failure = null;

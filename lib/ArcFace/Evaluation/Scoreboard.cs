@@ -27,13 +27,28 @@ public static class Scoreboard
     /// so a rerun keeps the order); writes to a temporary file and renames it, so a reader never sees half a file.
     /// </summary>
     /// <exception cref="InvalidDataException">The existing file is not a scoreboard.</exception>
-    public static void Record(string output, ClaimResult claim)
+    public static void Record(string output, ClaimResult claim) => Update(output, claims =>
+    {
+        int i = claims.FindIndex(c => c.Notebook == claim.Notebook && c.Claim == claim.Claim);
+        if (i >= 0) claims[i] = claim; else claims.Add(claim);
+    });
+
+    /// <summary>
+    /// Removes every claim of <paramref name="notebook"/>; the runner calls it before it runs the notebook, so the
+    /// notebook's claims are those of its latest run, and a claim it no longer makes leaves the scoreboard.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The existing file is not a scoreboard.</exception>
+    public static void Forget(string output, string notebook)
+    {
+        if (File.Exists(PathFor(output))) Update(output, claims => claims.RemoveAll(c => c.Notebook == notebook));
+    }
+
+    static void Update(string output, Action<List<ClaimResult>> change)
     {
         // Notebooks running side by side record into the same file: one read-modify-write at a time.
         using var exclusive = FileLock.Acquire(PathFor(output) + ".lock");
         var claims = Read(output).ToList();
-        int i = claims.FindIndex(c => c.Notebook == claim.Notebook && c.Claim == claim.Claim);
-        if (i >= 0) claims[i] = claim; else claims.Add(claim);
+        change(claims);
         string path = PathFor(output);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string temp = path + $".{Environment.ProcessId}.tmp";

@@ -70,6 +70,19 @@ public class ScoreboardTests : IDisposable
     }
 
     [Fact]
+    public void ForgettingANotebookRemovesAllItsClaimsAndNoOthers()
+    {
+        Scoreboard.Forget(output, "07-margins");
+        Assert.False(File.Exists(Scoreboard.PathFor(output)));   // nothing to forget: no file appears
+
+        Scoreboard.Record(output, Paired);
+        Scoreboard.Record(output, Paired with { Notebook = "08-other" });
+        Scoreboard.Record(output, Paired with { Claim = "ArcFace beats CosFace" });
+        Scoreboard.Forget(output, "07-margins");
+        Assert.Equal([("08-other", "ArcFace beats Softmax")], Scoreboard.Read(output).Select(c => (c.Notebook, c.Claim)));
+    }
+
+    [Fact]
     public void NoFileIsAnEmptyScoreboard() => Assert.Empty(Scoreboard.Read(output));
 
     [Theory]
