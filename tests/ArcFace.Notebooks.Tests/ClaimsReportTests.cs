@@ -77,7 +77,7 @@ public class ClaimsReportTests
         var (code, log) = TestHost.Run($"run \"{notebook}\" --env \"{env}\" --seed 7 --seeds 1");
         Assert.True(code == 0, log);
         Assert.Contains("seeds 1: 7\\n", File.ReadAllText(Path.Combine(output, "notebooks", "claims.ipynb")));
-        Assert.Equal(["other", "claims"], Scoreboard.Read(output).Select(c => c.Notebook));
+        Assert.Equal(["claims", "other"], Scoreboard.Read(output).Select(c => c.Notebook));   // in notebook order
         Assert.Contains("claims: 1 hold, 1 inconclusive, 0 contradicted", log);
         Assert.Contains("1 of 2 claims hold", File.ReadAllText(Path.Combine(output, "report", "index.html")));
     }

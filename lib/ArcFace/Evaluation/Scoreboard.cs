@@ -24,13 +24,20 @@ public static class Scoreboard
 
     /// <summary>
     /// Adds <paramref name="claim"/>, replacing the row of the same notebook and claim where there is one (in place,
-    /// so a rerun keeps the order); writes to a temporary file and renames it, so a reader never sees half a file.
+    /// so a rerun keeps the order); a new row goes after its notebook's other rows, the notebooks in name order, so
+    /// notebooks that finish in any order (side by side) leave the same table. Writes to a temporary file and renames
+    /// it, so a reader never sees half a file.
     /// </summary>
     /// <exception cref="InvalidDataException">The existing file is not a scoreboard.</exception>
     public static void Record(string output, ClaimResult claim) => Update(output, claims =>
     {
         int i = claims.FindIndex(c => c.Notebook == claim.Notebook && c.Claim == claim.Claim);
-        if (i >= 0) claims[i] = claim; else claims.Add(claim);
+        if (i >= 0) claims[i] = claim;
+        else
+        {
+            int later = claims.FindIndex(c => string.CompareOrdinal(c.Notebook, claim.Notebook) > 0);
+            claims.Insert(later >= 0 ? later : claims.Count, claim);
+        }
     });
 
     /// <summary>

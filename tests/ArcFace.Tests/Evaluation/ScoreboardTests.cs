@@ -70,6 +70,19 @@ public class ScoreboardTests : IDisposable
     }
 
     [Fact]
+    public void RowsStayInNotebookOrderWhateverOrderTheNotebooksFinishIn()
+    {
+        Scoreboard.Record(output, Paired with { Notebook = "08-other" });
+        Scoreboard.Record(output, Paired with { Notebook = "10-last" });
+        Scoreboard.Record(output, Paired);
+        Scoreboard.Record(output, Paired with { Notebook = "03-first" });
+        Scoreboard.Record(output, Paired with { Claim = "ArcFace beats CosFace" });
+        Assert.Equal([("03-first", "ArcFace beats Softmax"), ("07-margins", "ArcFace beats Softmax"), ("07-margins", "ArcFace beats CosFace"),
+                ("08-other", "ArcFace beats Softmax"), ("10-last", "ArcFace beats Softmax")],
+            Scoreboard.Read(output).Select(c => (c.Notebook, c.Claim)));
+    }
+
+    [Fact]
     public void ForgettingANotebookRemovesAllItsClaimsAndNoOthers()
     {
         Scoreboard.Forget(output, "07-margins");
