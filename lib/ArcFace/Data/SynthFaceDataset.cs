@@ -6,14 +6,18 @@ using static TorchSharp.torch;
 namespace ArcFace.Data;
 
 /// <summary>
-/// A SynthFaces set: which identity and variation each image has. Images are rendered on demand (on the set's device)
-/// or, for sets up to 64 M floats (a smoke training set is 15 M), once into memory on first use. Where
+/// A SynthFaces set: which identity and variation each image has. Sets up to 256 M floats (1 GiB; a smoke training set
+/// is 2.5 M, a middle one 246 M, a 6,000-pair benchmark at 64 px 147 M) are rendered once into memory on first use;
+/// larger ones are rendered on demand (on the set's device), batch by batch, every time they are read. Where
 /// <see cref="SynthFaces.CacheFolder"/> is set, that first use reads the set from disk when an earlier process rendered
 /// it (keyed by <see cref="CacheKey"/>) and writes it there otherwise: a notebook series renders each set once.
 /// </summary>
 public sealed class SynthFaceDataset : IFaceDataset, IDisposable
 {
-    const long CacheLimit = 64L << 20;
+    // A middle-profile training set must fit: rendered on demand, the loader's background thread would render every
+    // epoch again, and a thread rendering (hundreds of implicit TorchSharp Scalars a batch) beside another that triggers
+    // collections crashed with a freed Scalar (README, Memory). Below 2 GiB because the disk cache reads one byte span.
+    const long CacheLimit = 256L << 20;
     readonly (int Class, long Key, FaceVariation Variation)[] images;
     readonly float[][] latents;
     readonly Device? device;
