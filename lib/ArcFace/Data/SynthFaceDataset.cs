@@ -111,9 +111,11 @@ public sealed class SynthFaceDataset : IFaceDataset, IDisposable
             {
                 if (reader.ReadString() == CacheMagic && reader.ReadString() == CacheKey && reader.BaseStream.Length - reader.BaseStream.Position == floats * sizeof(float))
                 {
-                    var pixels = new float[floats];
-                    reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.AsSpan()));
-                    return tensor(pixels, [Count, 3, ImageSize, ImageSize]);
+                    // Read straight into the tensor's memory: a float array in between held the set twice.
+                    var pixels = empty([Count, 3, ImageSize, ImageSize], float32);
+                    try { reader.BaseStream.ReadExactly(pixels.bytes); }
+                    catch { pixels.Dispose(); throw; }
+                    return pixels;
                 }
             }
             catch (Exception e) when (e is EndOfStreamException or IOException) { }
@@ -129,10 +131,11 @@ public sealed class SynthFaceDataset : IFaceDataset, IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temporary = $"{path}.{Environment.ProcessId}.tmp";
         using (var writer = new BinaryWriter(File.Create(temporary)))
+        using (var pixels = all.contiguous())
         {
             writer.Write(CacheMagic);
             writer.Write(CacheKey);
-            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(all.contiguous().data<float>().ToArray().AsSpan()));
+            writer.Write(pixels.bytes);
         }
         File.Move(temporary, path, overwrite: true);
     }

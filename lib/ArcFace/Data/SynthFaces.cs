@@ -174,7 +174,8 @@ public static class SynthFaces
     {
         int batch = batchSize ?? Math.Clamp((1 << 19) / (size * size), 16, 512);
         if (latents.Count != variations.Count) throw new ArgumentException($"{latents.Count} latents but {variations.Count} variations.");
-        var outputs = new List<Tensor>();
+        // Each batch goes straight into its rows: a list of batches joined at the end held every image twice.
+        var all = empty([latents.Count, 3, size, size], float32);
         for (int start = 0; start < latents.Count; start += batch)
         {
             int n = Math.Min(batch, latents.Count - start);
@@ -190,12 +191,8 @@ public static class SynthFaces
             using var scope = NewDisposeScope();
             var target = device ?? CPU;
             var image = SynthFaceRenderer.Render(tensor(rows, [n, (long)P.Count]).to(target), tensor(noise, [n, 3, size, size]).to(target), size);
-            outputs.Add(image.cpu().MoveToOuterDisposeScope());
+            all.narrow(0, start, n).copy_(image);
         }
-        if (outputs.Count == 0) return zeros(0, 3, size, size);
-        if (outputs.Count == 1) return outputs[0];
-        var all = cat(outputs, 0);
-        foreach (var o in outputs) o.Dispose();
         return all;
     }
 

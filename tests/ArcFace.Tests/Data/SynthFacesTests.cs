@@ -40,6 +40,23 @@ public class SynthFacesTests : DataTestFiles
     }
 
     [Fact]
+    public void ASetRendersTheSameInBatchesOfThreeAsInOne()
+    {
+        TestRuntime.EnsureLoaded();
+        using var set = SynthFaces.TrainingSet(Tiny);
+        var images = Enumerable.Range(0, 11).ToArray();
+        var latents = images.Select(i => SynthFaces.Latent(set.IdentityIds[set.Label(i)], Tiny)).ToArray();
+        var variations = images.Select(set.Variation).ToArray();
+        var keys = images.Select(i => (long)i).ToArray();
+        using var whole = SynthFaces.Render(latents, variations, 16, keys);
+        // 11 = 3 + 3 + 3 + 2: each batch, the short last one included, lands in its own rows.
+        using var inThrees = SynthFaces.Render(latents, variations, 16, keys, batchSize: 3);
+        Assert.Equal([11L, 3, 16, 16], inThrees.shape);
+        Assert.Equal(Values(whole), Values(inThrees), new FloatTolerance(1e-5f));
+        Assert.True((whole[9] - whole[10]).abs().mean().item<float>() > 0.01f);
+    }
+
+    [Fact]
     public void IdentitiesDifferMoreThanImagesOfOneIdentity()
     {
         TestRuntime.EnsureLoaded();
