@@ -16,7 +16,8 @@ public sealed class SynthFaceDataset : IFaceDataset, IDisposable
 {
     // A middle-profile training set must fit: rendered on demand, the loader's background thread would render every
     // epoch again, and a thread rendering (hundreds of implicit TorchSharp Scalars a batch) beside another that triggers
-    // collections crashed with a freed Scalar (README, Memory). Below 2 GiB because the disk cache reads one byte span.
+    // collections crashed with a freed Scalar (README, Memory). Below 2 GiB because the disk cache reads and writes the
+    // set as one byte span.
     const long CacheLimit = 256L << 20;
     readonly (int Class, long Key, FaceVariation Variation)[] images;
     readonly float[][] latents;
